@@ -1,0 +1,1 @@
+"""The questions users ask of the index, each answered as a pandas DataFrame."""
