@@ -94,16 +94,18 @@ _HINT_TAGS: Final = ("div", "ul", "ol", "section", "table", "td")
 
 _LINKS: Final = "a[href], area[href]"
 _METADATA_TAGS: Final = frozenset({"title", "base", "meta", "link"})
+_HAS_LINK: Final = ":has(a[href], area[href])"
 _SCAN: Final = ", ".join(
-    [
-        _LINKS,
-        "a[href] img",
-        "title, base[href], meta[name][content], link[rel][href]",
-        "nav, header, footer, aside, [role]",
-    ]
-    + [f"{tag}[{attr}]" for tag in _HINT_TAGS for attr in ("class", "id")]
+    [_LINKS, "a[href] img", "title, base[href], meta[name][content], link[rel][href]"]
+    + [f"{tag}{_HAS_LINK}" for tag in ("nav", "header", "footer", "aside", "[role]")]
+    + [f"{tag}[{attr}]{_HAS_LINK}" for tag in _HINT_TAGS for attr in ("class", "id")]
 )
 _INVISIBLE: Final = ["script", "style", "noscript", "template", "iframe", "noembed", "noframes"]
+# Encodings in which ASCII bytes do not always mean ASCII characters (so a pure-ASCII
+# document must still be decoded): UTF-16 and the 7-bit stateful ones.
+_NOT_ASCII_SAFE: Final = frozenset(
+    {"utf-16le", "utf-16be", "iso-2022-jp", "iso-2022-kr", "hz-gb-2312"}
+)
 _SCHEME_RE: Final = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
 _META_SPLIT_RE: Final = re.compile(r"[\s,]+")
 _WS: Final = " \t\n\r\f"  # ASCII whitespace, which URL parsing strips from an href
@@ -119,20 +121,31 @@ def _norm(text: str, limit: int) -> str:
     return " ".join(text.split())[:limit]
 
 
-@lru_cache(maxsize=1 << 14)
+_HINT_CACHE: dict[str, str | None] = {}
+_HINT_CACHE_LIMIT: Final = 1 << 14
+
+
 def _hint_section(value: str) -> str | None:
     """Section named by the words of a class or id value (``"main-nav"`` -> ``"nav"``,
-    ``"siteFooter"`` -> ``"footer"``)."""
-    if not _HINT_RE.search(value):
-        return None
-    found: set[str] = set()
-    for name in value.split():
-        if not name.lower().startswith(_STATE_PREFIXES):
-            found.update(word.lower() for word in _WORD_RE.findall(name))
-    for section, words in _HINTS:
-        if not found.isdisjoint(words):
-            return section
-    return None
+    ``"siteFooter"`` -> ``"footer"``). Memoised: a site repeats its class names on every
+    page, and most values name no section, which the first regex test settles."""
+    kind = _HINT_CACHE.get(value, "")
+    if kind != "":
+        return kind
+    kind = None
+    if _HINT_RE.search(value):
+        found: set[str] = set()
+        for name in value.split():
+            if not name.lower().startswith(_STATE_PREFIXES):
+                found.update(word.lower() for word in _WORD_RE.findall(name))
+        for section, words in _HINTS:
+            if not found.isdisjoint(words):
+                kind = section
+                break
+    if len(_HINT_CACHE) >= _HINT_CACHE_LIMIT:
+        _HINT_CACHE.clear()
+    _HINT_CACHE[value] = kind
+    return kind
 
 
 def _container_kind(node: LexborNode, tag: str) -> str | None:
@@ -140,7 +153,7 @@ def _container_kind(node: LexborNode, tag: str) -> str | None:
     kind = _TAG_SECTIONS.get(tag)
     if kind:
         return kind
-    attrs = node.attrs
+    attrs = node.attributes  # one dict: cheaper than three lookups through node.attrs
     role = attrs.get("role")
     if role:
         for token in role.lower().split():
@@ -148,12 +161,12 @@ def _container_kind(node: LexborNode, tag: str) -> str | None:
             if kind:
                 return kind
     if tag in _HINT_TAGS:
-        for name in ("class", "id"):
-            value = attrs.get(name)
-            if value:
-                kind = _hint_section(value)
-                if kind:
-                    return kind
+        value = attrs.get("class")
+        if value and (kind := _hint_section(value)):
+            return kind
+        value = attrs.get("id")
+        if value:
+            return _hint_section(value)
     return None
 
 
@@ -169,16 +182,24 @@ def _in_article(node: LexborNode) -> bool:
     return False
 
 
-def _label(node: LexborNode, kind: str, sections: dict[int, str]) -> int:
-    """Label the links inside a classified container; returns how many were labelled."""
-    if kind in ("header", "footer") and _in_article(node):
-        return 0
-    first = node.css_first(_LINKS)
-    if first is None or sections.get(first.mem_id) == kind:
-        return 0  # no links, or all already labelled so by an enclosing container
-    inside = node.css(_LINKS)
-    sections.update(dict.fromkeys([link.mem_id for link in inside], kind))
-    return len(inside)
+def _label(
+    first: LexborNode, pending: list[tuple[LexborNode, str]], sections: dict[int, str]
+) -> None:
+    """Label the links of the containers met since the previous link, outermost first.
+
+    The scan only returns containers that hold a link, so each of them holds ``first``,
+    the next link in document order. Whatever label ``first`` carries, all the container's
+    links carry (they share every enclosing container processed so far), so a container
+    whose kind ``first`` already has is skipped without asking lexbor for its links.
+    """
+    for node, kind in pending:
+        if sections.get(first.mem_id) == kind:
+            continue
+        if kind in ("header", "footer") and _in_article(node):
+            continue
+        inside = node.css(_LINKS)
+        sections.update(dict.fromkeys([link.mem_id for link in inside], kind))
+    pending.clear()
 
 
 @lru_cache(maxsize=1 << 15)
@@ -216,7 +237,7 @@ def _parser(html: bytes, http_content_type: str | None, meta: PageMeta) -> Lexbo
     encoding, bom = detect_encoding(html, http_content_type)
     meta.encoding = encoding
     data = html[bom:] if bom else html
-    if encoding == "utf-8" or (not encoding.startswith("utf-16") and data.isascii()):
+    if encoding == "utf-8" or (encoding not in _NOT_ASCII_SAFE and data.isascii()):
         return LexborHTMLParser(data, scripting=True)
     try:
         text = data.decode(codec_of(encoding), "replace")
@@ -235,20 +256,26 @@ def _walk(nodes: list[LexborNode], base: str | None, result: Extraction) -> str 
     meta = result.meta
     links = result.links
     sections: dict[int, str] = {}
+    pending: list[tuple[LexborNode, str]] = []
     containers = 0
     canonical_href: str | None = None
     base_seen = meta.base_url is not None
     last_stored = False
+    resolved_here: dict[str, str | None] = {}  # hrefs repeat within a page
     for node in nodes:
         tag = node.tag or ""
         if tag == "a" or tag == "area":  # noqa: PLR1714 (hot loop: two == beat a tuple)
             last_stored = False
+            if pending:  # containers met since the last link all hold this one
+                _label(node, pending, sections)
             attrs = node.attrs
             href = (attrs.get("href") or "").strip(_WS)
             if not href or href[0] == "#":
                 result.fragment += 1
                 continue
-            dst = _canonical(href, base)
+            dst = resolved_here.get(href, "")
+            if dst == "":
+                dst = resolved_here[href] = _canonical(href, base)
             if dst is None:
                 if _non_web(href):
                     result.non_web += 1
@@ -264,7 +291,11 @@ def _walk(nodes: list[LexborNode], base: str | None, result: Extraction) -> str 
                 sponsored = "sponsored" in tokens
             if tag == "a":
                 text = node.text_lexbor()
-                anchor = _norm(text, ANCHOR_LIMIT) if text else ""
+                anchor = (
+                    _norm(text, ANCHOR_LIMIT)
+                    if len(text) > ANCHOR_LIMIT
+                    else " ".join(text.split())
+                )
                 is_image = False
             else:  # an image-map area: its alt text is its anchor
                 anchor = _norm(attrs.get("alt") or "", ANCHOR_LIMIT)
@@ -307,7 +338,7 @@ def _walk(nodes: list[LexborNode], base: str | None, result: Extraction) -> str 
             kind = _container_kind(node, tag)
             if kind is not None:
                 containers += 1
-                _label(node, kind, sections)
+                pending.append((node, kind))
     if canonical_href is not None:
         meta.canonical_url = _canonical(canonical_href, base)
     return None

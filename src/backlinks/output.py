@@ -68,8 +68,15 @@ def emit_rows(
     for col in df.columns:
         table.add_column(str(col), overflow="fold")
     for row in records(df):
-        table.add_row(*(Text(safe_text(v)) for v in row.values()))
+        table.add_row(*(Text(safe_text(_cell(v))) for v in row.values()))
     Console(file=stream).print(table)
+
+
+def _cell(value: object) -> object:
+    """Table cells: floats to 6 significant digits, nothing else changed."""
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return value
 
 
 def emit_object(obj: dict[str, Any], fmt: Format, *, out: TextIO | None = None) -> None:

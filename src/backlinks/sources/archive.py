@@ -158,7 +158,7 @@ def iter_raw_records(path: Path, start_offset: int = 0) -> Iterator[RawRecord | 
                     fsspec_args=False,
                 )
                 for rec in iterator:
-                    current = resume + rec.stream_pos
+                    current = rec.stream_pos  # absolute: fastwarc counts from the start of the file
                     if not gz:
                         gap = _gap(scan, last_ok, last_len, current)
                         if gap is not None:

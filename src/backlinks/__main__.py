@@ -1,0 +1,5 @@
+"""``python -m backlinks`` runs the CLI."""
+
+from backlinks.cli import main
+
+main()

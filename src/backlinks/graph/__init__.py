@@ -1,0 +1,1 @@
+"""Link graphs as compressed sparse row arrays with dense int32 node ids."""

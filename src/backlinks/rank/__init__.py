@@ -1,0 +1,1 @@
+"""Authority metrics over link graphs: PageRank, TrustRank, rating, harmonic centrality."""
