@@ -96,7 +96,9 @@ class Corpus:
     work_s: float
 
 
-def _run(corpus_paths: list[str], db: Path, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+def _run(
+    corpus_paths: list[str], db: Path, env: dict[str, str], log: Path
+) -> subprocess.Popen[bytes]:
     with log.open("ab") as err:
         return subprocess.Popen(
             [_cli(), "ingest", *corpus_paths, "--db", str(db), "--quiet", "--format", "json"],
@@ -205,7 +207,7 @@ def _assert_no_duplicates(db: Path) -> None:
         for table, key in (
             ("pages", "url_id, fetched_at"),
             ("links", "src_url_id, seen_at, position"),
-            ("skipped", "file_id, \"offset\""),
+            ("skipped", 'file_id, "offset"'),
         ):
             dupes = con.execute(
                 f"SELECT {key}, count(*) FROM {table} GROUP BY ALL HAVING count(*) > 1 LIMIT 3"
@@ -275,20 +277,22 @@ def test_killed_repeatedly_then_resumed_equals_clean(corpus: Corpus, tmp_path: P
     total_links = len(corpus.clean["links"])
     progress: list[int] = []
     statuses: list[int | None] = []
-    # Each run is killed a little after start-up, so each commits a few batches and no more.
+    # Each run is killed a little after start-up, so each commits a few batches and no more;
+    # a run killed before its first commit gets a longer leash next time (slow machines).
     step = corpus.startup_s + max(0.2, corpus.work_s / 5)
-    for _ in range(8):
+    for _ in range(12):
         statuses.append(_kill_after(corpus, db, step, log, anchor_on_db=False))
         progress.append(_check_consistent(db, tmp_path))
         if progress[-1] == total_links:
             break
+        if len(progress) > 1 and progress[-1] == progress[-2]:
+            step *= 1.5
     # Committed work survives a SIGKILL: progress never goes backwards.
     assert progress == sorted(progress), progress
-    print("DEBUG", corpus.startup_s, corpus.work_s, step, progress)
-    partial = [n for n in progress if 0 < n < total_links]
-    assert partial, (
-        f"no kill landed mid-ingest (links after each kill {progress} of {total_links}, "
-        f"exit statuses {statuses}); the machine may be too slow or too fast for the offsets"
+    partial = {n for n in progress if 0 < n < total_links}
+    assert len(partial) >= 2, (
+        f"fewer than two kills landed mid-ingest (links after each kill {progress} of "
+        f"{total_links}, exit statuses {statuses})"
     )
     _finish(_run(corpus.paths, db, corpus.env, log), log)
     _assert_same(dump(db), corpus.clean)

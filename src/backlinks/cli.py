@@ -134,9 +134,14 @@ def _summary(report: IngestReport, seconds: float, fmt: Format) -> None:
     table = Table(title="ingest summary", show_header=True, header_style="bold")
     for col in ("file", "status", "pages", "links", "skipped"):
         table.add_column(col, justify="left" if col in ("file", "status") else "right")
+    paths = [f.path for f in report.files]
+    root = os.path.commonpath(paths) if len(paths) > 1 else ""
+    if root:
+        table.title = f"ingest summary (files under {safe_text(root)})"
     for f in report.files:
+        shown = os.path.relpath(f.path, root) if root else f.path
         table.add_row(
-            Text(safe_text(f.path)), f.status, f"{f.pages:,}", f"{f.links:,}", f"{f.skipped:,}"
+            Text(safe_text(shown)), f.status, f"{f.pages:,}", f"{f.links:,}", f"{f.skipped:,}"
         )
     con.print(table)
     con.print(
@@ -204,6 +209,18 @@ def snapshots(
     with _open_existing(db) as index:
         df = index.snapshots()
     emit_rows(df.head(limit) if limit else df, out_fmt, title="snapshots")
+
+
+@app.command()
+def export(
+    folder: Annotated[Path, typer.Argument(help="Folder to write <table>.parquet files into.")],
+    db: DbOpt = Path(DEFAULT_DB),
+) -> None:
+    """Export every table of the index to Parquet (the layout the Spark jobs read)."""
+    with _open_existing(db) as index:
+        written = index.export(folder)
+    for path in written:
+        Console().print(Text(f"{safe_text(path)}  {path.stat().st_size:,} bytes"))
 
 
 @app.command()

@@ -70,7 +70,7 @@ _HINTS: Final[tuple[tuple[str, frozenset[str]], ...]] = (
     ("aside", frozenset({"sidebar", "aside"})),
     ("footer", frozenset({"footer", "colophon"})),
     ("header", frozenset({"header", "masthead", "topbar"})),
-    ("aside", frozenset({"widget", "widgets"})),
+    ("widget", frozenset({"widget", "widgets"})),
 )
 # Quick reject: a class/id value without any of these cannot name a section.
 _HINT_RE: Final = re.compile(
@@ -88,6 +88,10 @@ _ROLE_SECTIONS: Final = {
     "complementary": "aside",
 }
 _SCOPES: Final = frozenset({"article", "main"})
+# Kinds that add no section inside an article or main: its own header and footer, and
+# "widget" (a word CMS layouts also use for their content columns).
+_SCOPED: Final = frozenset({"header", "footer", "widget"})
+_SECTION_OF: Final = {"widget": "aside"}
 # Block elements whose class/id words are read. Hints on <li>, <a> and <span> (one per menu
 # item) would multiply the containers for little gain: their list or block carries the hint.
 _HINT_TAGS: Final = ("div", "ul", "ol", "section", "table", "td")
@@ -97,7 +101,7 @@ _METADATA_TAGS: Final = frozenset({"title", "base", "meta", "link"})
 _HAS_LINK: Final = ":has(a[href], area[href])"
 _SCAN: Final = ", ".join(
     [_LINKS, "a[href] img", "title, base[href], meta[name][content], link[rel][href]"]
-    + [f"{tag}{_HAS_LINK}" for tag in ("nav", "header", "footer", "aside", "[role]")]
+    + [f"{tag}{_HAS_LINK}" for tag in ("nav", "header", "footer", "aside", "[role]:not(a)")]
     + [f"{tag}[{attr}]{_HAS_LINK}" for tag in _HINT_TAGS for attr in ("class", "id")]
 )
 _INVISIBLE: Final = ["script", "style", "noscript", "template", "iframe", "noembed", "noframes"]
@@ -136,8 +140,12 @@ def _hint_section(value: str) -> str | None:
     if _HINT_RE.search(value):
         found: set[str] = set()
         for name in value.split():
-            if not name.lower().startswith(_STATE_PREFIXES):
-                found.update(word.lower() for word in _WORD_RE.findall(name))
+            if name.lower().startswith(_STATE_PREFIXES):
+                continue
+            # BEM: in "header__nav--open" the block "header" names the parent; the
+            # element "nav" names this one; a modifier ("--open") names a state.
+            name = name.rsplit("__", 1)[-1].split("--", 1)[0]
+            found.update(word.lower() for word in _WORD_RE.findall(name))
         for section, words in _HINTS:
             if not found.isdisjoint(words):
                 kind = section
@@ -192,13 +200,15 @@ def _label(
     links carry (they share every enclosing container processed so far), so a container
     whose kind ``first`` already has is skipped without asking lexbor for its links.
     """
+    first_id = first.mem_id
     for node, kind in pending:
-        if sections.get(first.mem_id) == kind:
+        section = _SECTION_OF.get(kind, kind)
+        if sections.get(first_id) == section:
             continue
-        if kind in ("header", "footer") and _in_article(node):
+        if kind in _SCOPED and _in_article(node):
             continue
         inside = node.css(_LINKS)
-        sections.update(dict.fromkeys([link.mem_id for link in inside], kind))
+        sections.update(dict.fromkeys([link.mem_id for link in inside], section))
     pending.clear()
 
 
@@ -376,7 +386,9 @@ def extract(
         result = Extraction(meta=PageMeta(base_url=late_base, encoding=encoding))
         _walk(nodes, late_base, result)
     if root.tag == "html":
-        result.meta.lang = (root.attrs.get("lang") or "").strip()[:_LANG_LIMIT]
+        attrs = root.attributes
+        lang = attrs.get("lang") or attrs.get("xml:lang") or ""
+        result.meta.lang = lang.strip()[:_LANG_LIMIT]
     if keep_text and text_limit > 0:
         body = parser.body
         if body is not None:

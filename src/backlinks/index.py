@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +73,39 @@ class Index:
     def snapshots(self) -> pd.DataFrame:
         """Snapshots (ingest batches) with their crawl windows."""
         return _backlinks.snapshots(self.store)
+
+    def rank(
+        self, *levels: str, seeds_file: str | Path | None = None, auto_seeds: int = 0
+    ) -> pd.DataFrame:
+        """Compute PageRank, rating, harmonic centrality (and TrustRank with seeds) into the
+        metrics table; one summary row per level."""
+        from backlinks.analysis import authority  # noqa: PLC0415 - numba import is slow
+
+        summaries = authority.rank_store(
+            self.store,
+            levels or ("page", "host", "domain"),
+            seeds_file=Path(seeds_file) if seeds_file else None,
+            auto_seeds=auto_seeds,
+        )
+        return pd.DataFrame([asdict(x) for x in summaries])
+
+    def top(
+        self, level: str = "domain", by: str = "rating", limit: int | None = 50
+    ) -> pd.DataFrame:
+        """Top nodes of a level by rating, pagerank, trustrank or harmonic."""
+        from backlinks.analysis import authority  # noqa: PLC0415
+
+        return authority.top(self.store, level, by, limit)  # type: ignore[arg-type]
+
+    def whatif(self, sources: list[str], target: str, level: str = "domain") -> dict[str, Any]:
+        """Before/after/delta of the target's PageRank and rating if the sources linked to it."""
+        from backlinks.analysis import authority  # noqa: PLC0415
+
+        return authority.whatif(self.store, sources, target, level)  # type: ignore[arg-type]
+
+    def export(self, folder: str | Path) -> list[Path]:
+        """Export every table to Parquet files in ``folder``."""
+        return self.store.export_parquet(folder)
 
     def sql(self, query: str, params: list[Any] | None = None) -> pd.DataFrame:
         """Run read-only SQL of your own against the index tables."""

@@ -149,6 +149,21 @@ class Store:
                     ],
                 )
 
+    def export_parquet(self, folder: str | Path) -> list[Path]:
+        """Write every table as ``folder/<table>.parquet`` (zstd): the contract with Spark."""
+        from backlinks.store.schema import TABLES  # noqa: PLC0415
+
+        out = Path(folder)
+        out.mkdir(parents=True, exist_ok=True)
+        written = []
+        for table in TABLES:
+            target = out / f"{table}.parquet"
+            self.con.execute(
+                f"COPY {table} TO '{_sql_path(target)}' (FORMAT parquet, COMPRESSION zstd)"
+            )
+            written.append(target)
+        return written
+
     def finish_snapshot(self, snapshot_id: int) -> None:
         with self.transaction() as con:
             con.execute(
@@ -156,3 +171,8 @@ class Store:
                 "WHERE snapshot_id = ? AND NOT done) WHERE snapshot_id = ?",
                 [snapshot_id, snapshot_id],
             )
+
+
+def _sql_path(path: Path) -> str:
+    """A path as a SQL string literal body (COPY cannot take a bound parameter)."""
+    return str(path).replace("'", "''")
