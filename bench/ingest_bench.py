@@ -50,7 +50,7 @@ OUT = HERE / "out"
 DEFAULT_PAGES = REPO.parent / "shared" / "data" / "html-pages"
 MB = 1_000_000
 TARGET_RATIO = 0.60
-#: Stages in run order: key -> (label, needs).
+#: Stages in run order: key -> label.
 STAGES: dict[str, str] = {
     "a": "(a) fastwarc iterate",
     "b": "(b) fastwarc + selectolax a[href]",
@@ -520,9 +520,9 @@ def profile(path: Path, args: argparse.Namespace, top: int = 30) -> None:
     """cProfile of the full ingest (keep_text=True) on ``path``, in this process."""
     if args.cpu is not None and hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {args.cpu})
+    _warm_up("ct")
     prof = cProfile.Profile()
     prof.enable()
-    _warm_up("ct")
     res = _ingest(path, True, args.duckdb_threads, breakdown=False)
     prof.disable()
     dump = OUT / "ingest.prof"
