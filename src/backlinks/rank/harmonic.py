@@ -10,8 +10,12 @@ This is the *incoming* direction; networkx computes the same quantity (``C(u) = 
 each BFS from ``v`` crediting the nodes it reaches). Unreachable pairs add 0, self-loops and
 parallel edges change nothing, and an isolated node scores 0.
 
-:func:`harmonic_exact` runs one BFS per node over the *in*-link CSR (a BFS on the transposed
-graph from ``v`` yields ``d(u, v)`` for every ``u``): O(n·m) time, so for small graphs only.
+:func:`harmonic_exact` runs a BFS from every node: 256 sources at a time, as one bit-parallel
+BFS (one bit per source) along out-links, so that each edge scan serves many sources. Worst
+case O(n·m) word operations, as plain BFS (a few times slower on long chains and cycles), but on
+small-world graphs (the web) about ten times faster than one BFS per source. Still for small
+graphs only: ≈ 5 s for 50 000 nodes and 380 000 links on 2 cores, against ≈ 0.3 s for
+HyperBall.
 
 :func:`harmonic_hyperball` is HyperBall (Boldi & Vigna 2013): each node keeps a HyperLogLog
 counter of the ball ``B_t(v) = {u : d(u, v) ≤ t}``, with ``B_0(v) = {v}`` and
@@ -21,10 +25,14 @@ sequential pass over the in-link CSR; only nodes with an in-neighbour that chang
 iteration are recomputed. A counter with ``m = 2^log2m`` registers has relative standard error
 about ``1.04 / √m`` (6.5 % at the default ``log2m = 8``); each ``H(v)`` is a positive-weighted
 sum of ball-size estimates from the same counter, so its relative error is of the same order
-(and smaller for nodes with small balls, where linear counting is nearly exact). Rankings by
-``H`` are much more accurate than single values. Memory: two register arrays of
-``n · 2^log2m`` bytes (double buffering), i.e. 512 B per node at ``log2m = 8``, plus 18 B per
-node of bookkeeping.
+(and smaller for nodes with small balls, where linear counting is nearly exact). Balls that
+end as the same giant set share the same error, so on a web graph most nodes are off by about
+the same factor and rankings by ``H`` are far more accurate than single values (Spearman
+≈ 0.9998 against exact on a 50 000-node test graph). A rare node with one or two in-reaching
+nodes whose hashes fall in its own register under-counts, down to 0.
+
+Memory: two register arrays of ``n · 2^log2m`` bytes (double buffering), i.e. 512 B per node at
+``log2m = 8``, plus 18 B per node of bookkeeping.
 """
 
 from __future__ import annotations
@@ -48,54 +56,112 @@ _MIX2 = np.uint64(0x94D049BB133111EB)
 
 
 # --------------------------------------------------------------------------------------------
-# exact: one BFS per node over in-links
+# exact: multi-source BFS, 64·W sources at a time
+
+
+@njit(cache=True)
+def _popcount(x):  # type: ignore[no-untyped-def]
+    x = x - ((x >> np.uint64(1)) & np.uint64(0x5555555555555555))
+    x = (x & np.uint64(0x3333333333333333)) + ((x >> np.uint64(2)) & np.uint64(0x3333333333333333))
+    x = (x + (x >> np.uint64(4))) & np.uint64(0x0F0F0F0F0F0F0F0F)
+    return (x * np.uint64(0x0101010101010101)) >> np.uint64(56)
 
 
 @njit(parallel=True, cache=True)
-def _harmonic_bfs(in_ptr, in_src, n, nchunks):  # type: ignore[no-untyped-def]
-    """Harmonic centrality of every node; sources split over ``nchunks`` strided chunks, each
-    with its own visit stamps and queue (no reset between BFS runs: stamp = source id)."""
-    out = np.zeros(n, dtype=np.float64)
+def _harmonic_msbfs(out_ptr, out_dst, n, words, nchunks):  # type: ignore[no-untyped-def]
+    """Exact harmonic centrality by bit-parallel BFS along out-links.
+
+    Sources are taken ``64·words`` at a time (one bit each); ``seen[x]`` holds the sources
+    that reach ``x`` within ``t`` links, ``front[x]`` those at exactly ``t``. Each level pushes
+    the frontier bits of every frontier node to its out-neighbours; a node gaining ``c`` new
+    bits at level ``t`` has ``c`` sources at distance ``t``, adding ``c / t``. Batches are
+    spread over ``nchunks`` workers, each with its own arrays and output row.
+    """
+    batch = 64 * words
+    nbatches = (n + batch - 1) // batch
+    outs = np.zeros((nchunks, n), dtype=np.float64)
     for c in prange(nchunks):
-        mark = np.full(n, -1, dtype=np.int32)
-        queue = np.empty(n, dtype=np.int32)
-        for v in range(c, n, nchunks):
-            mark[v] = v
-            queue[0] = v
-            head = 0
-            tail = 1
+        seen = np.zeros((n, words), dtype=np.uint64)
+        front = np.zeros((n, words), dtype=np.uint64)
+        acc = np.zeros((n, words), dtype=np.uint64)
+        frontier = np.empty(n, dtype=np.int32)
+        touched = np.empty(n, dtype=np.int32)
+        is_touched = np.zeros(n, dtype=np.bool_)
+        out = outs[c]
+        for b in range(c, nbatches, nchunks):
+            s0 = b * batch
+            seen[:, :] = 0
+            nf = 0
+            for s in range(s0, min(n, s0 + batch)):
+                off = s - s0
+                bit = np.uint64(1) << np.uint64(off & 63)
+                seen[s, off >> 6] = bit
+                front[s, off >> 6] = bit
+                frontier[nf] = s
+                nf += 1
             dist = 0
-            acc = 0.0
-            while head < tail:
+            while nf > 0:
                 dist += 1
-                end = tail
-                while head < end:
-                    x = queue[head]
-                    head += 1
-                    for k in range(in_ptr[x], in_ptr[x + 1]):
-                        u = in_src[k]
-                        if mark[u] != v:
-                            mark[u] = v
-                            queue[tail] = u
-                            tail += 1
-                found = tail - end
-                if found:
-                    acc += found / dist
-            out[v] = acc
-    return out
+                nt = 0
+                for i in range(nf):
+                    y = frontier[i]
+                    fy = front[y]
+                    for k in range(out_ptr[y], out_ptr[y + 1]):
+                        x = out_dst[k]
+                        if not is_touched[x]:
+                            is_touched[x] = True
+                            touched[nt] = x
+                            nt += 1
+                        ax = acc[x]
+                        for j in range(words):
+                            ax[j] |= fy[j]
+                for i in range(nf):
+                    front[frontier[i], :] = 0
+                nf = 0
+                inv = 1.0 / dist
+                for i in range(nt):
+                    x = touched[i]
+                    is_touched[x] = False
+                    cnt = 0
+                    for j in range(words):
+                        fresh = acc[x, j] & ~seen[x, j]
+                        acc[x, j] = 0
+                        seen[x, j] |= fresh
+                        front[x, j] = fresh
+                        cnt += _popcount(fresh)
+                    if cnt:
+                        out[x] += cnt * inv
+                        frontier[nf] = x
+                        nf += 1
+    result = np.zeros(n, dtype=np.float64)
+    for c in range(nchunks):
+        result += outs[c]
+    return result
 
 
-def harmonic_exact(g: Graph) -> F64:
+def harmonic_exact(g: Graph, *, words: int = 4) -> F64:
     """Exact harmonic centrality (incoming distances, as networkx) of every node of ``g``.
 
-    One BFS per node, in parallel: O(n·m) time and O(threads·n) memory. Use for graphs up to a
-    few tens of thousands of nodes; :func:`harmonic_hyperball` beyond.
+    A BFS from every node, run ``64·words`` sources at a time as one bit-parallel BFS over the
+    out-link CSR (built here from the in-link one: 4 B per edge). Worst case O(n·m·words) word
+    operations; on small-world graphs about an order of magnitude faster than one BFS per
+    source, a few times slower on long chains and cycles. Memory ``24 · words + 17`` B per node
+    per worker thread. For graphs up to some tens of thousands of nodes;
+    :func:`harmonic_hyperball` beyond.
     """
+    if words < 1:
+        raise ValueError("words must be positive")
     n = g.n
     if n == 0:
         return np.zeros(0, dtype=np.float64)
-    nchunks = min(n, 8 * numba.get_num_threads())
-    result: F64 = _harmonic_bfs(g.in_ptr, g.in_src, n, nchunks)
+    in_src = g.in_src
+    out_ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(in_src, minlength=n), out=out_ptr[1:])
+    dst = np.repeat(np.arange(n, dtype=np.int32), np.diff(g.in_ptr))
+    out_dst = dst[np.argsort(in_src, kind="stable")]
+    nbatches = -(-n // (64 * words))
+    nchunks = max(1, min(numba.get_num_threads(), nbatches))
+    result: F64 = _harmonic_msbfs(out_ptr, out_dst, n, words, nchunks)
     return result
 
 
@@ -251,6 +317,9 @@ def harmonic_hyperball(g: Graph, *, log2m: int = 8, max_iter: int = 1000, seed: 
 def harmonic(g: Graph, *, exact_limit: int = 20_000, **kw: Any) -> F64:
     """Harmonic centrality: exact when ``g.n ≤ exact_limit``, else HyperBall (``kw`` are
     :func:`harmonic_hyperball`'s keywords, ignored by the exact path)."""
+    unknown = set(kw) - {"log2m", "max_iter", "seed"}
+    if unknown:
+        raise TypeError(f"unexpected keyword arguments: {sorted(unknown)}")
     if g.n <= exact_limit:
         return harmonic_exact(g)
     return harmonic_hyperball(g, **kw)
