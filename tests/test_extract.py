@@ -14,8 +14,10 @@ FIXTURES = Path(__file__).parent / "fixtures" / "html"
 PAGE = "https://www.example.com/dir/page.html"
 
 
-def run(body: str, url: str = PAGE, **kwargs: object) -> Extraction:
-    return extract(body.encode("utf-8"), url, **kwargs)  # type: ignore[arg-type]
+def run(
+    body: str, url: str = PAGE, *, keep_text: bool = True, text_limit: int = 65536
+) -> Extraction:
+    return extract(body.encode("utf-8"), url, keep_text=keep_text, text_limit=text_limit)
 
 
 def one(body: str, url: str = PAGE) -> Link:

@@ -23,6 +23,7 @@ import html
 import re
 from collections import Counter
 from collections.abc import Iterator
+from functools import cache
 from html.entities import html5 as html5_entities
 from html.parser import HTMLParser
 from pathlib import Path
@@ -122,8 +123,8 @@ def reference_targets(data: bytes, page_url: str) -> list[str]:
     parser.close()
     base = urljoin(page_url, parser.base.strip()) if parser.base is not None else page_url
     out = []
-    for href in parser.hrefs:
-        href = href.strip(" \t\n\r\f")
+    for raw in parser.hrefs:
+        href = raw.strip(" \t\n\r\f")
         if href and not href.startswith("#"):
             target = canonicalize(urljoin(base, href))
             if target is not None:
@@ -134,12 +135,18 @@ def reference_targets(data: bytes, page_url: str) -> list[str]:
 # --- real pages --------------------------------------------------------------------------
 
 
+@cache
+def _both(name: str, url: str) -> tuple[Counter[str], Counter[str]]:
+    """Our targets and the reference's for one page (computed once per test session)."""
+    data = _read(name)
+    ours = Counter(link.dst_url for link in extract(data, url).links)
+    return ours, Counter(reference_targets(data, url))
+
+
 @needs_pages
 @pytest.mark.parametrize(("name", "url"), _page_rows(), ids=lambda value: value[-40:])
 def test_agrees_with_stdlib_reference(name: str, url: str) -> None:
-    data = _read(name)
-    ours = Counter(link.dst_url for link in extract(data, url).links)
-    ref = Counter(reference_targets(data, url))
+    ours, ref = _both(name, url)
     found = sum((ours & ref).values())
     if ref:  # every link the reference sees, we see (as often)
         assert found / sum(ref.values()) >= 0.98, (ref - ours).most_common(5)
@@ -152,9 +159,7 @@ def test_agrees_with_stdlib_reference(name: str, url: str) -> None:
 def test_corpus_level_agreement() -> None:
     ours_total = ref_total = common = 0
     for name, url in _page_rows():
-        data = _read(name)
-        ours = Counter(link.dst_url for link in extract(data, url).links)
-        ref = Counter(reference_targets(data, url))
+        ours, ref = _both(name, url)
         ours_total += sum(ours.values())
         ref_total += sum(ref.values())
         common += sum((ours & ref).values())
@@ -219,7 +224,10 @@ def test_latin1_declared_page_decodes_as_windows_1252() -> None:
     result, _ = _page("cdu-fraktion-erfurt.de.waldorfschule")
     assert result.meta.encoding == "windows-1252"
     assert result.meta.title.endswith("Entwicklung der Waldorfschule ermöglicht")
-    assert result.links[0][:2] == ("http://www.cdu-fraktion-erfurt.de/inhalte/1/start/index.html", "START")
+    assert result.links[0][:2] == (
+        "http://www.cdu-fraktion-erfurt.de/inhalte/1/start/index.html",
+        "START",
+    )
 
 
 # --- the hand-made link-extraction WARC --------------------------------------------------------
@@ -245,18 +253,26 @@ _EXPECTED: dict[str, list[tuple[str, str]]] = {
     "http://www.example.com/poor_html5.html": [("http://www.example.com/", "link")],
     # the <script> builds nothing we see; the two <a> in the blockquote are links
     "http://www.example.com/fb-video.html": [
-        ("https://www.facebook.com/facebook/videos/10153231379946729/", "How to Share With Just Friends"),
+        (
+            "https://www.facebook.com/facebook/videos/10153231379946729/",
+            "How to Share With Just Friends",
+        ),
         ("https://www.facebook.com/facebook/", "Facebook"),
     ],
     # data-href is no href; <a class=jackbox> has none; two href="#" are fragments
     "http://www.example.com/data-href.examples.html": [
-        ("https://www.facebook.com/facebook/videos/10153231379946729/", "How to Share With Just Friends"),
+        (
+            "https://www.facebook.com/facebook/videos/10153231379946729/",
+            "How to Share With Just Friends",
+        ),
         ("https://www.facebook.com/facebook/", "Facebook"),
         ("http://www.example.com/content-page", "Headline goes here."),
         ("http://www.example.com/tags/content", "content"),
         ("http://www.example.com/tags/headlines", "headlines"),
     ],
-    "http://www.example.com/fb-social-plugins.html": [("https://www.facebook.com/facebook", "Facebook")],
+    "http://www.example.com/fb-social-plugins.html": [
+        ("https://www.facebook.com/facebook", "Facebook")
+    ],
     # onclick handlers are scripts, not links
     "http://www.example.com/link-extraction-test-onclick-attr.html": [],
     # character references in href are decoded (&amp; and &#x3D;), and in the anchor text
@@ -277,7 +293,9 @@ _EXPECTED: dict[str, list[tuple[str, str]]] = {
 
 @needs_warc
 def test_warc_links_exactly() -> None:
-    got = {uri: [(link.dst_url, link.anchor) for link in result.links] for uri, result in _warc_pages()}
+    got = {
+        uri: [(link.dst_url, link.anchor) for link in result.links] for uri, result in _warc_pages()
+    }
     assert got == _EXPECTED
 
 

@@ -89,7 +89,9 @@ def check_invariants(result: Extraction) -> None:
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(html=st.binary(max_size=2000), page_url=ANY_TEXT, content_type=st.none() | ANY_TEXT)
-def test_never_raises_on_arbitrary_bytes(html: bytes, page_url: str, content_type: str | None) -> None:
+def test_never_raises_on_arbitrary_bytes(
+    html: bytes, page_url: str, content_type: str | None
+) -> None:
     check_invariants(extract(html, page_url, http_content_type=content_type))
 
 
@@ -123,9 +125,11 @@ def test_hundred_thousand_links() -> None:
 def test_fifty_megabyte_page() -> None:
     paragraph = "<p>" + "filler text " * 80 + '<a href="/x/{}">more</a></p>\n'
     count = 50_000_000 // len(paragraph) + 1
-    page = ("<html><body><nav><a href=/>home</a></nav>" + "".join(
-        paragraph.format(i) for i in range(count)
-    ) + "</body></html>").encode()
+    page = (
+        "<html><body><nav><a href=/>home</a></nav>"
+        + "".join(paragraph.format(i) for i in range(count))
+        + "</body></html>"
+    ).encode()
     assert len(page) >= 50_000_000
     result = extract(page, PAGE, text_limit=1000)
     assert len(result.links) == count + 1
@@ -142,9 +146,22 @@ def test_deeply_nested_containers_stay_fast() -> None:
     result = extract((opening + "</div>" * depth).encode(), PAGE)
     assert time.perf_counter() - started < 15
     assert len(result.links) == depth
-    assert [link.section for link in result.links[:5]] == ["nav", "footer", "aside", "comment", "nav"]
+    assert [link.section for link in result.links[:5]] == [
+        "nav",
+        "footer",
+        "aside",
+        "comment",
+        "nav",
+    ]
 
 
 def test_pathological_bytes() -> None:
-    for html in (b"", b"\x00" * 10_000, b"\xff\xfe", b"\xfe\xff\x00", b"<" * 100_000, b"<a href=" * 10_000):
+    for html in (
+        b"",
+        b"\x00" * 10_000,
+        b"\xff\xfe",
+        b"\xfe\xff\x00",
+        b"<" * 100_000,
+        b"<a href=" * 10_000,
+    ):
         check_invariants(extract(html, PAGE))

@@ -84,7 +84,8 @@ def ingest(
         return report
     snapshot_id = snapshot_id_of(sources)
     report.snapshot_id = snapshot_id
-    store.ensure_snapshot(snapshot_id, ", ".join(paths)[:1000], len(sources))
+    n_files = len({s.file_id for s in sources})
+    store.ensure_snapshot(snapshot_id, ", ".join(paths)[:1000], n_files)
     if on_total is not None:
         on_total(sum(s.size for s in sources))
     seen: set[int] = set()

@@ -4,7 +4,8 @@ Accepted formats (gzip or plain, detected by content):
 
 * a plain edge list: two whitespace-separated columns per line (URLs, host names or integer
   ids), ``#`` starts a comment;
-* the UK Web Archive host-linkage format: ``YEAR|source_host|target_host<TAB>count``;
+* the UK Web Archive host-linkage format: ``YEAR|source_host|target_host<TAB>count``
+  (host names are the text between the bars, kept whole even where they hold a space);
 * a Common Crawl web-graph release: pass the ``*-edges.txt.gz`` file; its sibling
   ``*-vertices.txt.gz`` gives the names (reversed host names are turned round).
 
@@ -63,8 +64,8 @@ def load_edge_file(path: str | Path, level: str = "page") -> Graph:
         [str(path)],
     )
     con.execute(
-        "CREATE TEMP TABLE parts AS SELECT CASE WHEN regexp_matches(line, '^[^\\s|]+\\|[^|]+\\|') "
-        "THEN string_split(regexp_split_to_array(line, '\\s+')[1], '|')[2:3] "
+        "CREATE TEMP TABLE parts AS SELECT CASE WHEN regexp_matches(line, '^[0-9]+\\|[^|\t]+\\|') "
+        "THEN string_split(string_split(rtrim(line), chr(9))[1], '|')[2:3] "
         "ELSE regexp_split_to_array(trim(line), '\\s+')[1:2] END AS p FROM lines"
     )
     bad_row = con.execute(

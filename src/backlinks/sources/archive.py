@@ -115,6 +115,8 @@ def _plain_record_end(fh: IO[bytes], offset: int, block_len: int) -> int:
         body = offset + crlf + 4
     elif lf >= 0:
         body = offset + lf + 2
+    elif len(head) < 65536:
+        return offset + len(head)  # a header block cut short by the end of the file
     else:
         return offset + 1
     end = body + block_len
@@ -167,7 +169,13 @@ def iter_raw_records(path: Path, start_offset: int = 0) -> Iterator[RawRecord | 
                             )
                     payload = rec.reader.read()
                     declared = rec.content_length
-                    if declared is not None and len(payload) < declared:
+                    if rec.headers.get("Content-Length") is None:
+                        # fastwarc accepts a header block cut short (at the end of a truncated
+                        # file) as a record with an empty block; a real record has a length.
+                        yield Skipped(
+                            src, current, "truncated", "WARC header block without Content-Length"
+                        )
+                    elif declared is not None and len(payload) < declared:
                         yield Skipped(
                             src,
                             current,
@@ -191,8 +199,8 @@ def iter_raw_records(path: Path, start_offset: int = 0) -> Iterator[RawRecord | 
                 elif last_ok is None:
                     bad_at = resume
                 elif gz:
-                    member = scan_next(scan, last_ok, GZIP_MAGIC)
-                    bad_at = member if member is not None else last_ok + 1
+                    member_end = _member_end(scan, last_ok)
+                    bad_at = member_end if member_end is not None else last_ok + 1
                 else:
                     bad_at = _plain_record_end(scan, last_ok, last_len)
                 reason, detail = _describe(exc, scan, bad_at, gz)
@@ -201,6 +209,26 @@ def iter_raw_records(path: Path, start_offset: int = 0) -> Iterator[RawRecord | 
                 if nxt is None:
                     return
                 resume = nxt
+
+
+def _member_end(fh: IO[bytes], offset: int) -> int | None:
+    """Where the gzip member starting at ``offset`` ends (the first byte after the last good
+    record's member is where the unreadable bytes start), or None if it does not inflate."""
+    fh.seek(offset)
+    inflater = zlib.decompressobj(31)
+    pos = offset
+    try:
+        while not inflater.eof:
+            chunk = fh.read(_SCAN_BLOCK)
+            if not chunk:
+                return None
+            pos += len(chunk)
+            while chunk and not inflater.eof:  # bounded output: a bomb cannot fill memory
+                inflater.decompress(chunk, _SCAN_BLOCK)
+                chunk = inflater.unconsumed_tail
+    except zlib.error:
+        return None
+    return pos - len(inflater.unused_data)
 
 
 def _block_length(rec: Any) -> int:

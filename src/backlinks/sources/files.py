@@ -108,6 +108,7 @@ def classify(files: list[Path]) -> tuple[list[SourceFile], list[str]]:
 
 
 def snapshot_id_of(sources: list[SourceFile]) -> int:
-    """A batch's snapshot id: derived from its files' content ids, order-independent."""
-    ids = sorted(f"{s.file_id & 0xFFFFFFFFFFFFFFFF:016x}" for s in sources)
+    """A batch's snapshot id: derived from the set of its files' content ids, so neither
+    their order nor a file given twice (under two names) changes it."""
+    ids = sorted({f"{s.file_id & 0xFFFFFFFFFFFFFFFF:016x}" for s in sources})
     return stable_id("snapshot:" + ",".join(ids))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,6 +30,9 @@ SourceItem = tuple[int, Page | Skipped | str]
 HTML_TYPES: Final = ("text/html", "application/xhtml+xml", "application/xml", "text/xml")
 _WAT_HREF_PATHS: Final = ("A@/href", "AREA@/href")
 _EPOCH: Final = datetime(1970, 1, 1)
+#: A character reference closed by ``;``. WAT ``url`` values are raw attribute text
+#: (``?a=1&amp;b=2``); only these are decoded, so ``&lang=`` or ``&para=`` in a query stay.
+_CHAR_REF: Final = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
 
 
 def _naive_utc(value: datetime | None) -> datetime:
@@ -133,7 +137,7 @@ def wat_page(raw: RawRecord) -> Page | Skipped | str:
     for entry in meta_doc.get("Links") or []:
         if entry.get("path") not in _WAT_HREF_PATHS:
             continue
-        href = str(entry.get("url") or "")
+        href = _CHAR_REF.sub(lambda m: html.unescape(m.group(0)), str(entry.get("url") or ""))
         if href.startswith("#") or not href.strip():
             continue
         if urls.is_non_web(href):
