@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pyarrow as pa
 
@@ -40,20 +40,43 @@ def arrow_schema(table: str) -> pa.Schema:
     return pa.schema(fields)
 
 
+_EPOCH = datetime(1970, 1, 1)
+_MICRO = timedelta(microseconds=1)
+_CACHE_LIMIT = 1 << 21
+
+
 class HostCache:
-    """Memoised url -> (host, host_id, domain, domain_id): hosts repeat far more than URLs."""
+    """Memoised ids: url -> (url_id, host_id, domain_id) and host -> (host_id, domain,
+    domain_id). Navigation, footer and popular targets repeat on every page of a site, so
+    most links of a batch are one dict hit instead of a parse and three hashes. A URL's host
+    is reported as new (to be written) only on its first sighting in this process."""
 
     def __init__(self) -> None:
         self._hosts: dict[str, tuple[int, str, int]] = {}
+        self._urls: dict[str, tuple[int, int, int]] = {}
 
     def lookup(self, host: str) -> tuple[int, str, int]:
         hit = self._hosts.get(host)
         if hit is None:
             domain = urls.registrable_domain(host)
             hit = (urls.stable_id(host), domain, urls.stable_id(domain))
-            if len(self._hosts) > 1_000_000:
+            if len(self._hosts) > _CACHE_LIMIT:
                 self._hosts.clear()
             self._hosts[host] = hit
+        return hit
+
+    def url_ids(self, url: str, batch: Batch) -> tuple[int, int, int]:
+        hit = self._urls.get(url)
+        if hit is None:
+            host = urls.host_of(url)
+            host_id, domain, domain_id = self.lookup(host)
+            hit = (urls.stable_id(url), host_id, domain_id)
+            if len(self._urls) > _CACHE_LIMIT:
+                self._urls.clear()
+            self._urls[url] = hit
+            if host_id not in batch.hosts:
+                batch.hosts[host_id] = (host, domain_id)
+                batch.domains.setdefault(domain_id, domain)
         return hit
 
 
@@ -89,14 +112,6 @@ class Batch:
     def n_skipped(self) -> int:
         return len(self.cols["skipped"]["offset"])
 
-    def _host(self, cache: HostCache, url: str) -> tuple[int, int]:
-        host = urls.host_of(url)
-        host_id, domain, domain_id = cache.lookup(host)
-        if host_id not in self.hosts:
-            self.hosts[host_id] = (host, domain_id)
-            self.domains.setdefault(domain_id, domain)
-        return host_id, domain_id
-
     def add_skip(self, skip: Skipped) -> None:
         c = self.cols["skipped"]
         c["snapshot_id"].append(self.snapshot_id)
@@ -108,8 +123,7 @@ class Batch:
 
     def add_page(self, page: Page, cache: HostCache, *, store_page: bool = True) -> None:
         """Add a page row (unless ``store_page`` is false, for web-graph nodes) and its links."""
-        src_id = urls.stable_id(page.url)
-        src_host, src_domain = self._host(cache, page.url)
+        src_id, src_host, src_domain = cache.url_ids(page.url, self)
         seen = page.fetched_at
         if self.first_seen is None or seen < self.first_seen:
             self.first_seen = seen
@@ -117,26 +131,31 @@ class Batch:
             self.last_seen = seen
         if store_page:
             self._page_row(page, src_id, src_host, src_domain)
+        k = len(page.links)
+        if not k:
+            return
         c = self.cols["links"]
-        for link in page.links:
-            dst_host, dst_domain = self._host(cache, link.dst_url)
-            c["src_url_id"].append(src_id)
-            c["src_url"].append(page.url)
-            c["src_host_id"].append(src_host)
-            c["src_domain_id"].append(src_domain)
-            c["dst_url_id"].append(urls.stable_id(link.dst_url))
-            c["dst_url"].append(link.dst_url)
-            c["dst_host_id"].append(dst_host)
-            c["dst_domain_id"].append(dst_domain)
-            c["anchor"].append(link.anchor)
-            c["nofollow"].append(link.nofollow)
-            c["ugc"].append(link.ugc)
-            c["sponsored"].append(link.sponsored)
-            c["is_image"].append(link.is_image)
-            c["section"].append(link.section)
-            c["position"].append(link.position)
-            c["snapshot_id"].append(self.snapshot_id)
-            c["seen_at"].append(seen)
+        dst, anchor, nofollow, ugc, sponsored, is_image, section, position = zip(
+            *page.links, strict=True
+        )
+        ids = [cache.url_ids(u, self) for u in dst]
+        c["src_url_id"] += [src_id] * k
+        c["src_url"] += [page.url] * k
+        c["src_host_id"] += [src_host] * k
+        c["src_domain_id"] += [src_domain] * k
+        c["dst_url_id"] += [t[0] for t in ids]
+        c["dst_url"] += dst
+        c["dst_host_id"] += [t[1] for t in ids]
+        c["dst_domain_id"] += [t[2] for t in ids]
+        c["anchor"] += anchor
+        c["nofollow"] += nofollow
+        c["ugc"] += ugc
+        c["sponsored"] += sponsored
+        c["is_image"] += is_image
+        c["section"] += section
+        c["position"] += position
+        c["snapshot_id"] += [self.snapshot_id] * k
+        c["seen_at"] += [(seen - _EPOCH) // _MICRO] * k
 
     def _page_row(self, page: Page, src_id: int, host_id: int, domain_id: int) -> None:
         meta = page.meta
@@ -173,7 +192,17 @@ class Batch:
         out: dict[str, pa.Table] = {}
         for table, cols in self.cols.items():
             if cols and len(next(iter(cols.values()))) > 0:
-                out[table] = pa.Table.from_pydict(cols, schema=arrow_schema(table))
+                schema = arrow_schema(table)
+                if table == "links":  # seen_at is kept as int64 microseconds: cheaper
+                    arrays = [
+                        pa.array(cols[f.name], pa.int64()).cast(f.type)
+                        if f.name == "seen_at"
+                        else pa.array(cols[f.name], f.type)
+                        for f in schema
+                    ]
+                    out[table] = pa.Table.from_arrays(arrays, schema=schema)
+                else:
+                    out[table] = pa.Table.from_pydict(cols, schema=schema)
         if self.hosts:
             out["hosts"] = pa.Table.from_pydict(
                 {
