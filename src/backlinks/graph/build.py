@@ -83,6 +83,8 @@ def build_graph(
         f"{dst_col} AS d FROM links WHERE {where} AND {src_col} <> {dst_col}",
         params,
     )
+    if snapshot_id is not None:  # the snapshot's own pages, not every snapshot's
+        page_nodes += f" WHERE snapshot_id = {int(snapshot_id)}"
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _g_nodes AS SELECT id, "
         "(row_number() OVER (ORDER BY id) - 1)::INTEGER AS k FROM "

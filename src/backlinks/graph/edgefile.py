@@ -41,6 +41,14 @@ def _vertices_of(path: Path) -> Path | None:
     return None
 
 
+def _compression(path: Path) -> str:
+    """DuckDB's ``compression`` option from the file's first bytes (DuckDB alone would go by
+    the ``.gz`` extension)."""
+    with path.open("rb") as fh:
+        gz = fh.read(2) == b"\x1f\x8b"
+    return f"compression='{'gzip' if gz else 'none'}'"
+
+
 def _token_sql(level: str) -> str:
     """SQL expression normalising a node token: host names lower-cased."""
     return "lower(tok)" if level in ("host", "domain") else "tok"
@@ -56,7 +64,7 @@ def load_edge_file(path: str | Path, level: str = "page") -> Graph:
     vertices = _vertices_of(path)
     raw = (
         "read_csv(?, columns={'line': 'VARCHAR'}, delim='\x01', header=false, quote='', "
-        "escape='', comment='', auto_detect=false, strict_mode=false)"
+        f"escape='', comment='', auto_detect=false, strict_mode=false, {_compression(path)})"
     )
     con.execute(
         f"CREATE TEMP TABLE lines AS SELECT line FROM {raw} "
@@ -123,7 +131,7 @@ def _labels(tokens: list[str], vertices: Path | None, level: str) -> list[str]:
     rows = con.execute(
         "SELECT p[1], p[2] FROM (SELECT string_split(line, chr(9)) AS p FROM "
         "read_csv(?, columns={'line': 'VARCHAR'}, delim='\x01', header=false, quote='', "
-        "escape='', auto_detect=false)) WHERE len(p) >= 2",
+        f"escape='', auto_detect=false, {_compression(vertices)})) WHERE len(p) >= 2",
         [str(vertices)],
     ).fetchall()
     con.close()

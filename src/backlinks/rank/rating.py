@@ -52,5 +52,6 @@ def rating(
     with np.errstate(divide="ignore", invalid="ignore"):
         raw = 100.0 * np.log(np.maximum(pr, lo) / lo) / np.log(hi / lo)
     out[:] = np.clip(raw, 0.0, 100.0)
+    out[pr >= hi] = 100.0  # exactly: the quotient above can round to 99.99999999999999
     out[indeg == 0] = 0.0
     return out
