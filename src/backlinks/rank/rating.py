@@ -38,8 +38,8 @@ def rating(
 ) -> F64:
     """Ratings 0–100 for PageRank ``scores`` (see the module docstring for the formula).
 
-    ``base`` and ``top`` can be fixed (the what-if analysis keeps the scale of the current
-    graph so a delta means something)."""
+    ``base`` and ``top`` can be fixed to compare vectors on one scale; by default each
+    vector is rated on its own scale, as a full recompute would (the what-if does that)."""
     pr = np.asarray(scores, dtype=np.float64)
     indeg = np.asarray(in_degree)
     out = np.zeros(pr.shape, dtype=np.float64)
