@@ -9,7 +9,9 @@ Deviations from ARCHITECTURE.md, on purpose:
 * ``snapshots.started_at``/``finished_at`` are the earliest/latest record dates in the
   snapshot (the crawl window, deterministic), and ``ingested_at`` is the wall-clock time;
 * ``source_files`` holds per-file progress checkpoints that make ingest resumable, and
-  ``skipped`` every record that could not be used, with file, offset and reason.
+  ``skipped`` every record that could not be used, with file, offset and reason;
+* ``crawls``, ``frontier`` and ``crawl_counts`` hold a crawl's settings, its queue (every URL
+  with its state) and its counters, so a killed crawl resumes from the store.
 """
 
 from __future__ import annotations
@@ -128,6 +130,33 @@ TABLES: Final[dict[str, str]] = {
         owner VARCHAR,
         notes VARCHAR,
         updated_at TIMESTAMP
+    """,
+    "crawls": """
+        snapshot_id BIGINT PRIMARY KEY,
+        seeds VARCHAR,
+        config VARCHAR,
+        started_at TIMESTAMP,
+        finished BOOLEAN
+    """,
+    "frontier": """
+        snapshot_id BIGINT,
+        url_id BIGINT,
+        url VARCHAR,
+        host VARCHAR,
+        kind VARCHAR,
+        depth INTEGER,
+        follow BOOLEAN,
+        hops INTEGER,
+        state VARCHAR,
+        reason VARCHAR,
+        attempts INTEGER,
+        PRIMARY KEY (snapshot_id, url_id)
+    """,
+    "crawl_counts": """
+        snapshot_id BIGINT,
+        kind VARCHAR,
+        n BIGINT,
+        PRIMARY KEY (snapshot_id, kind)
     """,
     "metrics": """
         level VARCHAR,

@@ -1,0 +1,1 @@
+"""The polite crawler: fetching, robots, sitemaps, frontier, politeness."""
