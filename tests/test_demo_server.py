@@ -369,6 +369,7 @@ def test_counters(fresh: TestWeb) -> None:
     assert gap is not None
     assert gap >= 0.05
     assert {h.user_agent for h in stats.hits()} == {UA}
+    assert all(h.done for h in stats.hits())
     assert len({h.connection for h in stats.hits("big.test")}) == 1  # keep-alive
     stats.reset()
     assert stats.hits() == []
@@ -400,6 +401,8 @@ def test_hang_times_out_and_the_server_still_stops() -> None:
     while srv.stats.inflight("trap.test") and time.monotonic() < deadline:
         time.sleep(0.01)
     assert srv.stats.inflight("trap.test") == 0
+    assert srv.stats.refetched() == {}  # never answered: not a finished page
+    assert [h.done for h in srv.stats.hits()] == [False]
     # a second client that never gives up: stop() must not wait for it
     sock = socket.create_connection(("127.0.0.1", srv.port), timeout=5)
     sock.sendall(b"GET /hang HTTP/1.1\r\nHost: trap.test\r\n\r\n")

@@ -221,12 +221,6 @@ def test_unparseable_content_length_plain(source: Source, tmp_path: Path) -> Non
     assert others - got.pages == Counter()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="gzip: a record whose WARC Content-Length does not parse is read with an empty "
-    "block; the rest of its member then fails as the next record, so the intact record "
-    "after it is reported bad and dropped (sources/archive.py resynchronises past it)",
-)
 def test_unparseable_content_length_gzip(source: Source, tmp_path: Path) -> None:
     k = source.page_index(0.6)
     rec = source.recs[k]

@@ -252,24 +252,24 @@ class TestWeb:
                 hosts.add(request.host)
                 self.stats.connection_uses(request.host)
             response = self._route(request)
-            self.stats.started(
-                Hit(
-                    time.monotonic(),
-                    request.host,
-                    request.target,
-                    request.method,
-                    response.status,
-                    conn,
-                    request.client,
-                )
+            hit = Hit(
+                time.monotonic(),
+                request.host,
+                request.target,
+                request.method,
+                response.status,
+                conn,
+                request.client,
             )
+            number, done = self.stats.started(hit), False
             http11 = version == "HTTP/1.1"
             keep = http11 and request.headers.get("connection", "").lower() != "close"
             try:
                 await _pause(response.delay, reader)
                 keep = await self._send(writer, request.method, response, keep=keep, chunk=http11)
+                done = not response.close
             finally:
-                self.stats.finished(request.host)
+                self.stats.finished(number, hit, done=done)
             if not keep:
                 return
 

@@ -13,7 +13,7 @@ import itertools
 import threading
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 __all__ = ["Hit", "WebStats"]
 
@@ -21,8 +21,9 @@ __all__ = ["Hit", "WebStats"]
 @dataclass(frozen=True, slots=True)
 class Hit:
     """One request: when it arrived (``time.monotonic()``), for which host and target, the
-    status it got (before any delay), on which connection (numbered from 1), from which
-    User-Agent."""
+    status it was given, on which connection (numbered from 1), from which User-Agent, and
+    whether the whole response was written (``done``: false while it is being answered, and
+    for ``/hang``, dropped bodies and clients that hung up)."""
 
     at: float
     host: str
@@ -31,6 +32,7 @@ class Hit:
     status: int
     connection: int
     user_agent: str
+    done: bool = False
 
     @property
     def path(self) -> str:
@@ -85,17 +87,22 @@ class WebStats:
         with self._lock:
             self._tls += 1
 
-    def started(self, hit: Hit) -> None:
+    def started(self, hit: Hit) -> int:
+        """Record a request; returns its number for :meth:`finished`."""
         with self._lock:
             self._hits.append(hit)
             for key in (hit.host, "*"):
                 self._inflight[key] += 1
                 self._peak_inflight[key] = max(self._peak_inflight[key], self._inflight[key])
+            return len(self._hits) - 1
 
-    def finished(self, host: str) -> None:
+    def finished(self, number: int, hit: Hit, *, done: bool) -> None:
+        """Request ``number`` (``hit``) is over: answered in full when ``done``."""
         with self._lock:
-            self._inflight[host] -= 1
+            self._inflight[hit.host] -= 1
             self._inflight["*"] -= 1
+            if done and number < len(self._hits) and self._hits[number] is hit:
+                self._hits[number] = replace(hit, done=True)
 
     # ---- read by tests -----------------------------------------------------------------
 
@@ -154,13 +161,13 @@ class WebStats:
             return self._tls
 
     def refetched(self, statuses: Iterable[int] = (200,)) -> Counter[str]:
-        """URLs requested again after a response with one of ``statuses`` (a finished
-        page), with how many times; empty for a crawler that never refetches."""
-        done, again = set(), Counter[str]()
+        """URLs requested again after a complete response with one of ``statuses`` (a
+        finished page), with how many times; empty for a crawler that never refetches."""
+        done, again = set[str](), Counter[str]()
         wanted = set(statuses)
         for hit in self.hits():
             if hit.url in done:
                 again[hit.url] += 1
-            if hit.status in wanted:
+            if hit.done and hit.status in wanted:
                 done.add(hit.url)
         return again

@@ -149,6 +149,7 @@ def iter_raw_records(path: Path, start_offset: int = 0) -> Iterator[RawRecord | 
             fh.seek(resume)
             last_ok: int | None = None
             last_len = 0
+            last_bad = False
             current: int | None = None
             try:
                 iterator = ArchiveIterator(
@@ -163,13 +164,21 @@ def iter_raw_records(path: Path, start_offset: int = 0) -> Iterator[RawRecord | 
                     current = rec.stream_pos  # absolute: fastwarc counts from the start of the file
                     if not gz:
                         gap = _gap(scan, last_ok, last_len, current)
-                        if gap is not None:
+                        if gap is not None and not last_bad:  # a bad length's block: reported
                             yield Skipped(
                                 src, gap, "bad_record", "unparseable bytes between records"
                             )
                     payload = rec.reader.read()
                     declared = rec.content_length
-                    if rec.headers.get("Content-Length") is None:
+                    if rec.headers.get("Content-Length") is not None and _block_length(rec) < 0:
+                        yield Skipped(
+                            src,
+                            current,
+                            "bad_record",
+                            "unparseable Content-Length "
+                            + repr(str(rec.headers.get("Content-Length"))[:40]),
+                        )
+                    elif rec.headers.get("Content-Length") is None:
                         # fastwarc accepts a header block cut short (at the end of a truncated
                         # file) as a record with an empty block; a real record has a length.
                         yield Skipped(
@@ -185,10 +194,11 @@ def iter_raw_records(path: Path, start_offset: int = 0) -> Iterator[RawRecord | 
                     else:
                         yield RawRecord(current, rec, payload)
                     last_ok, current = current, None
-                    last_len = _block_length(rec)
+                    last_len = max(_block_length(rec), 0)
+                    last_bad = _block_length(rec) < 0
                 if not gz and last_ok is not None:
                     end = _plain_record_end(scan, last_ok, last_len)
-                    if end < size:
+                    if end < size and not last_bad:
                         yield Skipped(src, end, "bad_record", "unparseable bytes after last record")
                 elif last_ok is None and resume == start_offset and size > start_offset:
                     yield Skipped(src, resume, "bad_record", "no WARC record found")
@@ -200,6 +210,14 @@ def iter_raw_records(path: Path, start_offset: int = 0) -> Iterator[RawRecord | 
                     bad_at = resume
                 elif gz:
                     member_end = _member_end(scan, last_ok)
+                    nxt_member = next_record_start(scan, last_ok, gz)
+                    if member_end is not None and nxt_member == member_end:
+                        # The next member is intact where the last record's member ends: the
+                        # failure was the tail of that member (e.g. after a bad
+                        # Content-Length, already reported). Go on there; a bad next member
+                        # fails again before yielding and is reported at its own offset.
+                        resume = nxt_member
+                        continue
                     bad_at = member_end if member_end is not None else last_ok + 1
                 else:
                     bad_at = _plain_record_end(scan, last_ok, last_len)
@@ -232,10 +250,11 @@ def _member_end(fh: IO[bytes], offset: int) -> int | None:
 
 
 def _block_length(rec: Any) -> int:
+    """The declared block length; -1 when the header is not a number."""
     try:
-        return int(rec.headers.get("Content-Length") or 0)
+        return int(str(rec.headers.get("Content-Length") or 0).strip())
     except ValueError:
-        return 0
+        return -1
 
 
 def scan_next(fh: IO[bytes], after: int, needle: bytes) -> int | None:
