@@ -65,6 +65,8 @@ def emit_rows(
             writer.writerow(["" if v is None else v for v in row.values()])
         return
     table = Table(title=title, show_lines=False, header_style="bold")
+    if len(df):
+        df = df.loc[:, [c for c in df.columns if not df[c].isna().all()]]  # e.g. no TrustRank yet
     for col in df.columns:
         table.add_column(str(col), overflow="fold")
     for row in records(df):

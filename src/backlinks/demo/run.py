@@ -46,8 +46,23 @@ def run_demo(workdir: Path, *, seed: int = 7, limit: int = 25) -> Path:
         emit_rows(
             compact_links(df), "table", title=f"backlinks to {first.featured_host} (first {limit})"
         )
+        console.rule("authority")
+        from backlinks.analysis import authority  # noqa: PLC0415 - numba import is slow
+
+        authority.rank_store(store)
+        top = authority.top(store, "domain", "rating", 10)
+        emit_rows(top.drop(columns=["node_id"]), "table", title="top domains by rating")
+        spam = next((s.host for s in first.sites if s.is_spam), None)
+        if spam:
+            result = authority.whatif(store, [first.featured_host], spam, "domain")
+            console.print(
+                f"what if {first.featured_host} linked to {spam}? domain rating "
+                f"{result['rating_before']} -> {result['rating_after']} "
+                f"({result['rating_delta']:+})"
+            )
     console.print(
         f"\nTry: backlinks links {first.featured_host} --db {db} --format json --limit 5\n"
-        f"     backlinks stats --db {db}"
+        f"     backlinks stats --db {db}\n"
+        f"     backlinks top --db {db} --level host --by harmonic"
     )
     return db

@@ -199,7 +199,7 @@ class TestWeb:
         task = asyncio.current_task()
         assert task is not None  # noqa: S101 - a stream callback runs in a task
         self._tasks.add(task)
-        conn, hosts = self.stats.connection_opened(), set[str]()
+        conn, hosts, graceful = self.stats.connection_opened(), set[str](), False
         try:
             async with asyncio.timeout(self.idle_timeout):
                 first = await reader.read(1)
@@ -207,12 +207,18 @@ class TestWeb:
                 self.stats.tls_attempt()
             elif first:
                 await self._requests(first, reader, writer, conn, hosts)
+            graceful = True
         except (ConnectionError, asyncio.IncompleteReadError, TimeoutError):
             pass
         except asyncio.CancelledError:
             pass  # stop(): end quietly (asyncio.streams reports a cancelled callback task)
         finally:
             self.stats.connection_closed(hosts)
+            if graceful:  # flush what is buffered, then FIN
+                writer.close()
+                with contextlib.suppress(ConnectionError, TimeoutError, asyncio.CancelledError):
+                    async with asyncio.timeout(self.idle_timeout):
+                        await writer.wait_closed()
             writer.transport.abort()
             self._tasks.discard(task)
 
