@@ -57,6 +57,7 @@ class _Host:
     active: int = 0
     robots: RobotsPolicy | None = None
     robots_pending: bool = False
+    robots_error: str | None = None  # why robots.txt got no response (unreachable, timeout...)
     fetched: int = 0
     delay: float = 0.0
 
@@ -230,6 +231,7 @@ class Crawler:
         status: int | None = None
         body = b""
         ctype = None
+        error: str | None = None
         for _ in range(self.cfg.max_redirects + 1):
             got = await fetch(client, target, self.cfg)
             if self.warc is not None:
@@ -241,14 +243,17 @@ class Crawler:
                 target = nxt
                 continue
             status = got.status if got.error is None else None
+            error = got.error
             body, ctype = got.body, got.header("Content-Type")
             break
         host.robots = policy_from_response(status, body, ctype)
+        host.robots_error = error if status is None else None
         host.robots_pending = False
         self.frontier.count("robots_fetched")
         delay = host.robots.crawl_delay(self.cfg.user_agent)
         if delay is not None:
             host.delay = max(self.cfg.delay, min(float(delay), 60.0))
+        host.ready_at = time.monotonic() + host.delay  # robots.txt was a request too
         if self.cfg.sitemaps:
             for sm in host.robots.sitemaps:
                 found = urls.canonicalize(sm, target)
@@ -267,6 +272,12 @@ class Crawler:
     async def _process_inner(self, client: httpx.AsyncClient, host: _Host, item: Item) -> None:
         cfg = self.cfg
         if host.robots is not None and not host.robots.allowed(item.url, cfg.user_agent):
+            if host.robots_error is not None:
+                # no answer at all for robots.txt (refused address, down, timed out): the
+                # host is not crawled (RFC 9309), and the reason is the network's, not robots'
+                self.frontier.finish(item, "failed", host.robots_error)
+                self.frontier.count(host.robots_error)
+                return
             self.frontier.finish(item, "skipped", "robots_disallowed")
             self.frontier.count("robots_disallowed")
             return

@@ -1,8 +1,9 @@
 """The crawler's one network seam: name resolution, address safety and the HTTP transport.
 
 Every connection goes through :class:`GuardedBackend`, which resolves the host itself (or
-takes a curl-style ``--resolve`` mapping), refuses private, loopback, link-local and other
-special addresses unless allowed, and only then opens the socket. Because the check sits
+takes a curl-style ``--resolve`` mapping, which is trusted: it is the user's own), refuses
+private, loopback, link-local and other special addresses unless allowed — IP literals and
+``localhost`` in URLs included — and only then opens the socket. Because the check sits
 under the connection pool, it applies to every request — redirects included — and cannot be
 side-stepped by DNS tricks between check and connect (we connect to the address we checked).
 """
@@ -12,7 +13,8 @@ from __future__ import annotations
 import ipaddress
 import socket
 import ssl
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import anyio
@@ -43,6 +45,14 @@ def is_public(address: str) -> bool:
     )
 
 
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]").split("%", 1)[0])
+    except ValueError:
+        return False
+    return True
+
+
 def parse_resolve(items: Iterable[str]) -> dict[str, str]:
     """``HOST=ADDRESS`` options (ADDRESS is ``ip`` or ``ip:port``; HOST ``*`` for all)."""
     out: dict[str, str] = {}
@@ -63,7 +73,11 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         self._allow_private = allow_private
 
     async def _address(self, host: str, port: int) -> tuple[str, int]:
-        mapped = self._resolve.get(host.lower()) or self._resolve.get("*")
+        """Where to connect. ``--resolve`` maps *names* and is trusted (it is the user's own
+        staging or test mapping); an IP literal or ``localhost`` in a URL is never mapped and
+        is checked like any resolved address."""
+        literal = _is_ip(host) or host.lower().rstrip(".") in ("localhost", "localhost.localdomain")
+        mapped = None if literal else self._resolve.get(host.lower()) or self._resolve.get("*")
         if mapped:
             if mapped.startswith("["):  # [v6]:port
                 addr, _, rest = mapped[1:].partition("]")
@@ -94,7 +108,12 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.AsyncNetworkStream:
         addr, real_port = await self._address(host, port)
-        if not self._allow_private and not is_public(addr):
+        trusted = (
+            not _is_ip(host)
+            and bool(self._resolve.get(host.lower()) or self._resolve.get("*"))
+            and host.lower().rstrip(".") not in ("localhost", "localhost.localdomain")
+        )
+        if not self._allow_private and not trusted and not is_public(addr):
             raise BlockedAddress(f"refusing non-public address {addr} for {host}")
         return await self._inner.connect_tcp(
             addr,
@@ -111,13 +130,33 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         await self._inner.sleep(seconds)
 
 
+@contextmanager
+def _mapped(request: httpx.Request) -> Iterator[None]:
+    """httpcore's exceptions as httpx's (as httpx's own transport maps them), our address
+    refusal as :class:`BlockedError`."""
+    try:
+        yield
+    except BlockedAddress as exc:
+        raise BlockedError(str(exc), request=request) from exc
+    except httpcore.TimeoutException as exc:
+        raise httpx.TimeoutException(str(exc), request=request) from exc
+    except httpcore.NetworkError as exc:
+        raise httpx.NetworkError(str(exc), request=request) from exc
+    except httpcore.ProtocolError as exc:
+        raise httpx.RemoteProtocolError(str(exc), request=request) from exc
+
+
 class _Body(httpx.AsyncByteStream):
-    def __init__(self, stream: Any) -> None:
+    def __init__(self, stream: Any, request: httpx.Request) -> None:
         self._stream = stream
+        self._request = request
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        async for chunk in self._stream:
-            yield chunk
+        # errors while the body streams (a connection dropped mid-body, a read timeout)
+        # must reach the caller as httpx errors too, not as raw httpcore ones
+        with _mapped(self._request):
+            async for chunk in self._stream:
+                yield chunk
 
     async def aclose(self) -> None:
         if hasattr(self._stream, "aclose"):
@@ -157,20 +196,12 @@ class GuardedTransport(httpx.AsyncBaseTransport):
             content=request.stream,
             extensions=request.extensions,
         )
-        try:
+        with _mapped(request):
             resp = await self._pool.handle_async_request(req)
-        except BlockedAddress as exc:
-            raise BlockedError(str(exc), request=request) from exc
-        except httpcore.TimeoutException as exc:
-            raise httpx.TimeoutException(str(exc), request=request) from exc
-        except httpcore.NetworkError as exc:
-            raise httpx.NetworkError(str(exc), request=request) from exc
-        except httpcore.ProtocolError as exc:
-            raise httpx.RemoteProtocolError(str(exc), request=request) from exc
         return httpx.Response(
             status_code=resp.status,
             headers=resp.headers,
-            stream=_Body(resp.stream),
+            stream=_Body(resp.stream, request),
             extensions=resp.extensions,
         )
 
