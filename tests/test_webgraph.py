@@ -177,3 +177,19 @@ def test_plain_text_graph_files(tmp_path: Path, compressed: bool) -> None:
         report = index.ingest(folder)
         assert report.problems == []
         assert report.links == sum(1 for a, b in EDGES if a != b)
+
+
+def test_dropped_edges_are_counted(tmp_path: Path) -> None:
+    """Self-loops and edges to vertex ids missing from the vertices file are counted."""
+    folder = tmp_path / "graph"
+    write_graph(folder)
+    edges = folder / "cc-main-host-edges.txt.gz"
+    extra = "".join(f"{a}\t{b}\n" for a, b in [*EDGES, (0, 99), (42, 1)])
+    edges.write_bytes(gzip.compress(extra.encode(), mtime=0))
+    with backlinks.open(tmp_path / "wg.duckdb") as index:
+        report = index.ingest(folder)
+        counts = dict(index.sql("SELECT kind, n FROM record_counts").values.tolist())
+    loops = sum(1 for a, b in EDGES if a == b)
+    assert counts["webgraph_edge_self_loop"] == loops
+    assert counts["webgraph_edge_unknown_vertex"] == 2
+    assert report.links == len(EDGES) - loops

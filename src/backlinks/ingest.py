@@ -36,6 +36,11 @@ JOIN _wg_vertices s ON e.src = s.vid
 JOIN _wg_vertices d ON e.dst = d.vid
 WHERE e.src <> e.dst
 """
+_EDGE_COUNT_SQL: Final = """
+SELECT count(*), count(*) FILTER (WHERE src = dst)
+FROM read_csv(?, delim='	', header=false, columns={'src': 'BIGINT', 'dst': 'BIGINT'},
+              comment='#', ignore_errors=true)
+"""
 
 
 @dataclass
@@ -222,6 +227,20 @@ def _ingest_webgraph(
         con.execute(_EDGE_SQL, [snapshot_id, str(source.edges)])
         after = con.execute("SELECT count(*) FROM links").fetchone()
         n_links = int(after[0]) - int(before[0]) if before and after else 0
+        # Count what the join left out: unparseable lines, self-loops, unknown vertex ids.
+        row = con.execute(_EDGE_COUNT_SQL, [str(source.edges)]).fetchone()
+        parsed, loops = (int(row[0]), int(row[1] or 0)) if row else (0, 0)
+        dropped = {
+            "webgraph_edge_self_loop": loops,
+            "webgraph_edge_unknown_vertex": max(parsed - loops - n_links, 0),
+        }
+        for kind, n in dropped.items():
+            if n:
+                con.execute(
+                    "INSERT OR REPLACE INTO record_counts VALUES (?, ?, ?)",
+                    [source.file_id, kind, n],
+                )
+                report.ignored[kind] += n
         con.execute(
             "INSERT OR REPLACE INTO record_counts VALUES (?, 'webgraph_vertex', ?)",
             [source.file_id, n_vertices],
