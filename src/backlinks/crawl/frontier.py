@@ -22,7 +22,7 @@ from backlinks import urls
 from backlinks.crawl.config import CrawlConfig
 from backlinks.records import Page
 from backlinks.store.batch import Batch, HostCache
-from backlinks.store.db import Store
+from backlinks.store.db import Store, extend_window
 
 
 @dataclass(slots=True)
@@ -189,18 +189,7 @@ class Frontier:
                     "DO UPDATE SET n = crawl_counts.n + excluded.n",
                     [self.snapshot_id, kind, n],
                 )
-            if batch.first_seen is not None:
-                con.execute(
-                    "UPDATE snapshots SET started_at = least(coalesce(started_at, ?), ?), "
-                    "finished_at = greatest(coalesce(finished_at, ?), ?) WHERE snapshot_id = ?",
-                    [
-                        batch.first_seen,
-                        batch.first_seen,
-                        batch.last_seen,
-                        batch.last_seen,
-                        self.snapshot_id,
-                    ],
-                )
+            extend_window(con, batch)
         self._new = []
         self._states = {}
         self.counts = Counter()

@@ -17,7 +17,7 @@ from typing import Final, Literal
 
 import numpy as np
 
-from backlinks.graph.csr import Graph
+from backlinks.graph.csr import Graph, fill_from_sorted
 from backlinks.store.db import Store
 
 Level = Literal["page", "host", "domain"]
@@ -96,30 +96,14 @@ def build_graph(
     ids = np.asarray(
         con.execute("SELECT id FROM _g_nodes ORDER BY k").fetchnumpy()["id"], dtype=np.int64
     )
-    in_src = np.empty(m, dtype=np.int32)
-    in_count = np.zeros(n, dtype=np.int64)
     reader = con.sql(
         "SELECT ns.k AS s, nd.k AS d FROM _g_edges e JOIN _g_nodes ns ON e.s = ns.id "
         "JOIN _g_nodes nd ON e.d = nd.id ORDER BY nd.k, ns.k"
     ).to_arrow_reader(_CHUNK)
-    done = 0
-    for batch in reader:
-        s = batch.column(0).to_numpy()
-        d = batch.column(1).to_numpy()
-        in_src[done : done + len(s)] = s
-        if len(d):
-            heads, counts = np.unique(d, return_counts=True)  # d arrives sorted: cheap
-            in_count[heads] += counts
-        done += len(s)
-        if progress is not None:
-            progress(done, m)
+    in_ptr, in_src, out_deg = fill_from_sorted(reader, n, m, progress)
     con.execute("DROP TABLE IF EXISTS _g_edges")
     con.execute("DROP TABLE IF EXISTS _g_nodes")
-    in_ptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(in_count, out=in_ptr[1:])
-    graph = Graph(
-        in_ptr, in_src, np.bincount(in_src, minlength=n).astype(np.int32), ids, None, level
-    )
+    graph = Graph(in_ptr, in_src, out_deg, ids, None, level)
     graph.meta.update(collisions=id_collisions(store, level), fingerprint=key)
     if use_cache:
         _save(folder, graph)

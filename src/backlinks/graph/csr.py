@@ -9,7 +9,9 @@ of :mod:`backlinks.urls`; ``labels`` (optional) to URLs, host or domain names.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -80,3 +82,26 @@ def from_edges(
     out_deg = np.bincount(s_sorted, minlength=n).astype(np.int32)
     node_ids = np.arange(n, dtype=np.int64) if ids is None else np.asarray(ids, dtype=np.int64)
     return Graph(in_ptr, s_sorted, out_deg, node_ids, labels, level)
+
+
+def fill_from_sorted(
+    batches: Iterable[Any], n: int, m: int, progress: Callable[[int, int], None] | None = None
+) -> tuple[I64, I32, I32]:
+    """(in_ptr, in_src, out_deg) from Arrow record batches of (src, dst) dense ids sorted by
+    dst: the streaming CSR build. Only ``in_src`` grows with the edges (4 bytes each)."""
+    in_src = np.empty(m, dtype=np.int32)
+    in_count = np.zeros(n, dtype=np.int64)
+    done = 0
+    for batch in batches:
+        s = batch.column(0).to_numpy()
+        d = batch.column(1).to_numpy()
+        in_src[done : done + len(s)] = s
+        if len(d):
+            heads, counts = np.unique(d, return_counts=True)  # d arrives sorted: cheap
+            in_count[heads] += counts
+        done += len(s)
+        if progress is not None:
+            progress(done, m)
+    in_ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(in_count, out=in_ptr[1:])
+    return in_ptr, in_src, np.bincount(in_src, minlength=n).astype(np.int32)

@@ -23,7 +23,7 @@ import duckdb
 import numpy as np
 
 from backlinks import urls
-from backlinks.graph.csr import Graph
+from backlinks.graph.csr import Graph, fill_from_sorted
 from backlinks.sources.webgraph import unreverse
 
 _CC_EDGES: Final = re.compile(r"^(?P<stem>.+)-edges\.txt(\.gz)?$")
@@ -94,27 +94,15 @@ def load_edge_file(path: str | Path, level: str = "page") -> Graph:
     n = int((con.execute("SELECT count(*) FROM nodes").fetchone() or [0])[0])
     m = int((con.execute("SELECT count(*) FROM e").fetchone() or [0])[0])
     tokens = [str(t) for t in con.execute("SELECT tok FROM nodes ORDER BY k").fetchnumpy()["tok"]]
-    in_src = np.empty(m, dtype=np.int32)
-    in_count = np.zeros(n, dtype=np.int64)
-    done = 0
     reader = con.sql(
         "SELECT a.k, b.k FROM e JOIN nodes a ON e.s = a.tok JOIN nodes b ON e.d = b.tok "
         "ORDER BY b.k, a.k"
     ).to_arrow_reader(_CHUNK)
-    for batch in reader:
-        s = batch.column(0).to_numpy()
-        d = batch.column(1).to_numpy()
-        in_src[done : done + len(s)] = s
-        if len(d):
-            heads, counts = np.unique(d, return_counts=True)  # d arrives sorted: cheap
-            in_count[heads] += counts
-        done += len(s)
+    in_ptr, in_src, out_deg = fill_from_sorted(reader, n, m)
     con.close()
     labels = _labels(tokens, vertices, level)
     ids = np.asarray([urls.stable_id(t) for t in labels], dtype=np.int64)
-    in_ptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(in_count, out=in_ptr[1:])
-    g = Graph(in_ptr, in_src, np.bincount(in_src, minlength=n).astype(np.int32), ids, labels, level)
+    g = Graph(in_ptr, in_src, out_deg, ids, labels, level)
     g.meta.update(
         source=str(path),
         bad_lines=int(bad_row[0]) if bad_row else 0,

@@ -136,18 +136,7 @@ class Store:
                     batch.file_id,
                 ],
             )
-            if batch.first_seen is not None:
-                con.execute(
-                    "UPDATE snapshots SET started_at = least(coalesce(started_at, ?), ?), "
-                    "finished_at = greatest(coalesce(finished_at, ?), ?) WHERE snapshot_id = ?",
-                    [
-                        batch.first_seen,
-                        batch.first_seen,
-                        batch.last_seen,
-                        batch.last_seen,
-                        batch.snapshot_id,
-                    ],
-                )
+            extend_window(con, batch)
 
     def export_parquet(self, folder: str | Path) -> list[Path]:
         """Write every table as ``folder/<table>.parquet`` (zstd): the contract with Spark."""
@@ -176,3 +165,14 @@ class Store:
 def _sql_path(path: Path) -> str:
     """A path as a SQL string literal body (COPY cannot take a bound parameter)."""
     return str(path).replace("'", "''")
+
+
+def extend_window(con: duckdb.DuckDBPyConnection, batch: Batch) -> None:
+    """Widen the batch's snapshot crawl window (started_at/finished_at) to its record dates."""
+    if batch.first_seen is None:
+        return
+    con.execute(
+        "UPDATE snapshots SET started_at = least(coalesce(started_at, ?), ?), "
+        "finished_at = greatest(coalesce(finished_at, ?), ?) WHERE snapshot_id = ?",
+        [batch.first_seen, batch.first_seen, batch.last_seen, batch.last_seen, batch.snapshot_id],
+    )
