@@ -376,6 +376,30 @@ def test_counters(fresh: TestWeb) -> None:
     assert stats.max_inflight() == 0
 
 
+def _raw(srv: TestWeb, request: bytes) -> bytes:
+    """Send ``request`` on a fresh socket and read (late) until the server closes it."""
+    with socket.create_connection(("127.0.0.1", srv.port), timeout=5) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 16)
+        sock.sendall(request)
+        time.sleep(0.2)  # let the server's send buffer fill up
+        chunks = []
+        while chunk := sock.recv(1 << 16):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def test_closing_connections_get_whole_bodies(fresh: TestWeb) -> None:
+    old = _raw(fresh, b"GET /huge?mib=2 HTTP/1.0\r\nHost: trap.test\r\n\r\n")
+    head, _, body = old.partition(b"\r\n\r\n")
+    assert b"Connection: close" in head
+    assert b"Transfer-Encoding" not in head  # HTTP/1.0: the body ends at the close
+    assert len(body) >= 2 << 20
+    assert body.endswith(b"</html>\n")
+    closing = b"GET /gzip-bomb?mib=2 HTTP/1.1\r\nHost: trap.test\r\nConnection: close\r\n\r\n"
+    head, _, body = _raw(fresh, closing).partition(b"\r\n\r\n")
+    assert gzip.decompress(body) == bytes(2 * BOMB_BLOCK)
+
+
 def test_malformed_requests_and_tls(fresh: TestWeb) -> None:
     with socket.create_connection(("127.0.0.1", fresh.port), timeout=5) as sock:
         sock.sendall(b"NONSENSE\r\n\r\n")

@@ -360,7 +360,10 @@ def whatif(
 def crawl(
     seeds: Annotated[list[str] | None, typer.Argument(help="Start URLs (or hosts).")] = None,
     db: DbOpt = Path(DEFAULT_DB),
-    max_pages: Annotated[int, typer.Option("--max-pages", help="Pages to fetch.")] = 1000,
+    max_pages: Annotated[
+        int | None,
+        typer.Option("--max-pages", help="Pages to fetch [default: 1000; --resume: as saved]."),
+    ] = None,
     max_depth: Annotated[int, typer.Option("--max-depth", help="Link hops from a seed.")] = 5,
     scope: Annotated[
         str,
@@ -410,7 +413,7 @@ def crawl(
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc
     cfg = CrawlConfig(
-        max_pages=max_pages,
+        max_pages=1000 if max_pages is None else max_pages,
         max_depth=max_depth,
         scope=scope,  # type: ignore[arg-type]
         allowed_domains=tuple(allow_domain or ()),
@@ -428,7 +431,8 @@ def crawl(
             if resume:
                 crawler = Crawler.resume(index.store)
                 # options given now win over the saved ones where they matter for going on
-                crawler.cfg.max_pages = max_pages
+                if max_pages is not None:  # else the budget the crawl was started with
+                    crawler.cfg.max_pages = max_pages
                 crawler.cfg.resolve = mapping or crawler.cfg.resolve
                 crawler.cfg.allow_private = allow_private or crawler.cfg.allow_private
             else:

@@ -24,7 +24,7 @@ class CrawlConfig:
     warc_dir: str | None = None
     resolve: dict[str, str] = field(default_factory=dict)  # host (or "*") -> ip[:port]
     allow_private: bool = False  # fetch private, loopback and link-local addresses
-    sitemaps: bool = True  # read robots.txt Sitemap: lines and /sitemap.xml
+    sitemaps: bool = True  # read the sitemaps that robots.txt lists (Sitemap: lines)
     max_response_bytes: int = 20 * 1024 * 1024  # on the wire
     max_decoded_bytes: int = 50 * 1024 * 1024  # after gzip/deflate/brotli: bombs stop here
     ttfb_timeout: float = 15.0  # connect + first byte

@@ -31,7 +31,7 @@ from backlinks.crawl.traps import Scope, trap_reason
 from backlinks.crawl.warcout import WarcOut
 from backlinks.extract import extract
 from backlinks.records import Page
-from backlinks.sources.warc import HTML_TYPES
+from backlinks.sources.warc import HTML_TYPES, _looks_html
 from backlinks.store.db import Store
 
 _RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
@@ -47,7 +47,7 @@ class CrawlReport:
     pages: int = 0
     links: int = 0
     finished: bool = False
-    counts: Counter[str] = field(default_factory=Counter)
+    counts: Counter[str] = field(default_factory=Counter)  # the crawl's counters, all runs
 
 
 @dataclass
@@ -171,6 +171,14 @@ class Crawler:
             "SELECT finished FROM crawls WHERE snapshot_id = ?", [self.report.snapshot_id]
         ).fetchone()
         self.report.finished = bool(row and row[0])
+        self.report.counts = Counter(
+            dict(
+                self.store.con.execute(
+                    "SELECT kind, n FROM crawl_counts WHERE snapshot_id = ?",
+                    [self.report.snapshot_id],
+                ).fetchall()
+            )
+        )
         return self.report
 
     def _launch(
@@ -357,7 +365,12 @@ class Crawler:
             elif page.redirect_to:
                 self.frontier.count("redirect_limit")
             return page
-        if page.content_type not in HTML_TYPES or not got.body:
+        # links as ingest takes them from a WARC: 2xx HTML only (or unlabelled bytes that
+        # look like HTML), so a crawl and a re-ingest of its WARC files give the same index
+        is_html = page.content_type in HTML_TYPES or (
+            not page.content_type and _looks_html(got.body)
+        )
+        if not (is_html and got.body and got.status is not None and 200 <= got.status < 300):
             return page
         result = extract(got.body, item.url, http_content_type=ctype, keep_text=self.cfg.keep_text)
         page.meta, page.links, page.non_web, page.invalid, page.text = (
