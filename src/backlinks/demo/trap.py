@@ -112,7 +112,7 @@ _PDF: Final = (
     b"trailer << /Root 1 0 R >>\n%%EOF\n"
 )
 _BROKEN: Final = (
-    b"<!DOCTYPE html><html><head><title>Broken \xff\xfe page</titl>\n"
+    b"<!DOCTYPE html><html><head><title>Broken \xff\xfe page</title></titl>\n"
     b"<meta charset=utf-8><body><p>Latin-1 caf\xe9, lone continuation \x80\x81, "
     b"truncated \xe2\x82 sequence, NUL \x00 byte\x00s.\n"
     b"<div><p><b><i>unclosed <a href=/broken/target>first link (unquoted)</a>\n"
