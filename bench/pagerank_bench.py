@@ -23,6 +23,11 @@ of iterations. igraph's PRPACK has a fixed internal tolerance (1e-10) and does n
 iterations: only its build and solve times are compared. scipy runs the same float32 power
 iteration as ours with a CSR matvec.
 
+Other processes may share the cores, which moves wall-clock times by 2-3x from one minute to the
+next: solves are repeated (best kept), rows show CPU utilisation and the load average, and a
+*paired* process per generated graph alternates ours (f32), NetworKit and the bound kernel in
+5 rounds of 10 iterations; the median per-round ratios are the ones held against the targets.
+
     .venv/bin/python bench/pagerank_bench.py --quick          # UKWA + 10M, 10M-link store
     .venv/bin/python bench/pagerank_bench.py                  # UKWA, 10M, 30M, 100M; 100M store
     .venv/bin/python bench/pagerank_bench.py --sizes 10,30 --engines ours,networkit --store-links 0
@@ -31,6 +36,7 @@ iteration as ours with a CSR matvec.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -359,6 +365,72 @@ def _child_bound(folder: Path, repeat: int) -> dict[str, Any]:
     }
 
 
+def _child_paired(folder: Path, threads: int, rounds: int, iters: int) -> dict[str, Any]:
+    """Ours (f32), NetworKit and the bound kernel in ONE process, alternating, ``rounds`` times
+    ``iters`` iterations each: neighbouring measurements see the same machine load, so the
+    per-round ratios are robust where other processes share the cores (memory is not measured
+    here; the per-engine processes do that)."""
+    import networkit as nk
+
+    from backlinks.graph.csr import Graph
+    from backlinks.rank.pagerank import ConvergenceError, pagerank
+
+    nk.setNumberOfThreads(threads)
+    _warm_ours(np.float32)
+    stream, gather, _ = _bound_kernels()
+    small = np.arange(1000, dtype=np.int32)
+    stream(small), gather(small, np.ones(1000, np.float32))
+    a = _load(folder)
+    n, m = int(a["out_deg"].shape[0]), int(a["in_src"].shape[0])
+    g = Graph(a["in_ptr"], a["in_src"], a["out_deg"], np.arange(n, dtype=np.int64))
+    dst = np.repeat(np.arange(n, dtype=np.uint64), np.diff(a["in_ptr"]))
+    graph = nk.GraphFromCoo((a["in_src"].astype(np.uint64), dst), n=n, directed=True)
+    del dst
+    rng = np.random.default_rng(7)
+    vec = rng.random(n, dtype=np.float32)
+    ridx = rng.integers(0, n, m, dtype=np.int32)
+    gather(ridx, vec)
+
+    def ours() -> float:
+        t0 = time.perf_counter()
+        with contextlib.suppress(ConvergenceError):  # unreachable tol: exactly ``iters`` its
+            pagerank(g, damping=DAMPING, tol=1e-300, max_iter=iters, dtype=np.float32)
+        return (time.perf_counter() - t0) / iters
+
+    def networkit() -> float:
+        pr = nk.centrality.PageRank(
+            graph,
+            damp=DAMPING,
+            tol=1e-300,
+            distributeSinks=nk.centrality.SinkHandling.DistributeSinks,
+        )
+        pr.norm = nk.centrality.Norm.L1_NORM
+        pr.maxIterations = iters
+        t0 = time.perf_counter()
+        pr.run()
+        return (time.perf_counter() - t0) / int(pr.numberOfIterations())
+
+    def bound() -> float:
+        return _best(lambda: gather(ridx, vec), 3)
+
+    per_round = []
+    for _ in range(rounds):
+        per_round.append({"bound": bound(), "ours": ours(), "networkit": networkit()})
+    speed = [r["networkit"] / r["ours"] for r in per_round]
+    vs_bound = [r["ours"] / r["bound"] for r in per_round]
+    return {
+        "rounds": per_round,
+        "iters": iters,
+        "ours_s": min(r["ours"] for r in per_round),
+        "networkit_s": min(r["networkit"] for r in per_round),
+        "bound_s": min(r["bound"] for r in per_round),
+        "speedup_median": float(np.median(speed)),
+        "speedup_range": [min(speed), max(speed)],
+        "vs_bound_median": float(np.median(vs_bound)),
+        "vs_bound_range": [min(vs_bound), max(vs_bound)],
+    }
+
+
 def _child_ukwa(folder: Path) -> dict[str, Any]:
     from backlinks.graph.edgefile import load_edge_file
 
@@ -500,6 +572,8 @@ def child_main(args: argparse.Namespace) -> int:
         result = _child_igraph(folder, args.solve_repeat, args.solve_budget)
     elif kind == "scipy":
         result = _child_scipy(folder, args.tol, args.solve_repeat, args.solve_budget)
+    elif kind == "paired":
+        result = _child_paired(folder, args.threads, args.paired_rounds, args.paired_iters)
     elif kind == "bound":
         result = _child_bound(folder, args.repeat)
     elif kind == "ukwa":
@@ -537,6 +611,7 @@ def _run_child(kind: str, args: argparse.Namespace, timeout: float, **opts: Any)
     ]
     cmd += ["--tol", repr(args.tol), "--threads", str(args.threads), "--repeat", str(args.repeat)]
     cmd += ["--solve-repeat", str(args.solve_repeat), "--solve-budget", str(args.solve_budget)]
+    cmd += ["--paired-rounds", str(args.paired_rounds), "--paired-iters", str(args.paired_iters)]
     for key, value in opts.items():
         cmd += [f"--{key.replace('_', '-')}", str(value)]
     env = dict(os.environ)
@@ -673,6 +748,16 @@ def bench_graph(
         for key in ("stream_s", "gather_random_s", "gather_graph_s", "gather_only_s"):
             bound[key] = min(bound[key], again[key])
         bound["runs"] = 2
+    if args.paired_rounds > 0 and gen and {"ours32", "networkit"} <= set(args.engine_list):
+        paired = _run_child("paired", args, args.timeout, graph=folder)
+        out["paired"] = paired
+        if "error" in paired:
+            _say(f"  paired: {paired['error']}")
+        else:
+            _say(
+                f"  paired: NetworKit/ours {paired['speedup_median']:.2f}x, "
+                f"ours/bound {paired['vs_bound_median']:.2f}x (medians of {args.paired_rounds})"
+            )
     ref_path = scores_dir / "ours64.npy"
     if ref_path.exists():
         ref = np.load(ref_path)
@@ -772,7 +857,7 @@ def _print_report(graphs: list[dict[str, Any]], store: dict[str, Any] | None, ar
         if nk and nk["per_iter_s"]:
             sp = nk["per_iter_s"] / ours["per_iter_s"]
             ratios.append(f"NetworKit/ours per iter {sp:.2f}x")
-            if gr["graph"].startswith("web-"):
+            if gr["graph"].startswith("web-") and "paired" not in gr:
                 targets["speedup"].append((gr["graph"], sp >= TARGET_SPEEDUP, f"{sp:.2f}x"))
         sc = rows.get("scipy")
         if sc and sc["per_iter_s"]:
@@ -794,7 +879,7 @@ def _print_report(graphs: list[dict[str, Any]], store: dict[str, Any] | None, ar
                 f"ours/bound {rb:.2f}x (fastest single iteration {rf:.2f}x; "
                 f"vs graph-order gather {rg:.2f}x)"
             )
-            if gr["graph"].startswith("web-"):
+            if gr["graph"].startswith("web-") and "paired" not in gr:
                 targets["bound"].append((gr["graph"], rb <= TARGET_BOUND, f"{rb:.2f}x"))
         if gr["graph"].startswith("web-"):
             bpe = ours["bytes_per_edge"]
@@ -802,6 +887,19 @@ def _print_report(graphs: list[dict[str, Any]], store: dict[str, Any] | None, ar
                 (f"{gr['graph']} load+rank", bpe <= TARGET_BPE, f"{bpe:.2f} B/edge")
             )
         print("ratios: " + "; ".join(ratios))
+        pa = gr.get("paired")
+        if pa and "error" not in pa:
+            sp, vb = pa["speedup_median"], pa["vs_bound_median"]
+            print(
+                f"paired (one process, alternating, {len(pa['rounds'])} rounds x {pa['iters']} "
+                f"iterations): ours f32 {pa['ours_s']:.4f} s/it, NetworKit {pa['networkit_s']:.4f} "
+                f"s/it, bound {pa['bound_s']:.4f} s (best); per-round NetworKit/ours median "
+                f"{sp:.2f}x (range {pa['speedup_range'][0]:.2f}-{pa['speedup_range'][1]:.2f}), "
+                f"ours/bound median {vb:.2f}x (range {pa['vs_bound_range'][0]:.2f}-"
+                f"{pa['vs_bound_range'][1]:.2f})"
+            )
+            targets["speedup"].append((gr["graph"], sp >= TARGET_SPEEDUP, f"{sp:.2f}x paired"))
+            targets["bound"].append((gr["graph"], vb <= TARGET_BOUND, f"{vb:.2f}x paired"))
     if store is not None:
         print()
         print(f"## graph build from a store of {store['links']:,} links ({store['path']})")
@@ -873,6 +971,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--repeat", type=int, default=15, help="bound kernels: best of N")
     ap.add_argument("--solve-repeat", type=int, default=3, help="solves: best of up to N")
     ap.add_argument("--solve-budget", type=float, default=60.0, help="no more repeats past (s)")
+    ap.add_argument("--paired-rounds", type=int, default=5, help="0 skips the paired check")
+    ap.add_argument("--paired-iters", type=int, default=10)
     ap.add_argument("--igraph-max", type=float, default=40.0, help="skip igraph above (M edges)")
     ap.add_argument("--igraph-us-per-edge", type=float, default=1.5, help="for the skip note")
     ap.add_argument("--timeout", type=float, default=570.0, help="per child process, seconds")

@@ -44,6 +44,16 @@ _ALL: Final = (
         200_000,
         "Links buffered before a commit; bounds memory on link-heavy pages.",
     ),
+    Setting(
+        "graph.duckdb_memory_mb",
+        2048,
+        "DuckDB memory while building a graph; beyond it DuckDB spills to disk.",
+    ),
+    Setting(
+        "rank.float32_edges",
+        50_000_000,
+        "Graphs with more edges are ranked in float32 (half the vector traffic and memory).",
+    ),
     Setting("extract.text_limit", 65536, "Characters of visible page text kept per page."),
     Setting("extract.anchor_limit", 512, "Characters of anchor text kept per link."),
 )

@@ -21,6 +21,7 @@ from backlinks.rank.pagerank import pagerank
 from backlinks.rank.rating import rating
 from backlinks.rank.trust import select_seeds, trustrank
 from backlinks.rank.whatif import what_if
+from backlinks.settings import SETTINGS
 from backlinks.store.db import Store
 
 By = Literal["rating", "pagerank", "trustrank", "harmonic"]
@@ -37,7 +38,12 @@ class RankSummary:
     edges: int
     iterations: int
     seeds: int
-    collisions: int
+    collisions: int | None  # None: not checked (page level, see build_graph)
+
+
+def _collisions(g: Graph) -> int | None:
+    value = g.meta.get("collisions")
+    return int(str(value)) if value is not None else None
 
 
 def node_id(token: str, level: str) -> int:
@@ -111,10 +117,12 @@ def rank_level(
         include_nofollow=include_nofollow,
         progress=(lambda d, t: progress(f"{level}: graph", d, t)) if progress else None,
     )
+    big = g.m > SETTINGS["rank.float32_edges"].value
     pr = pagerank(
         g,
         damping=damping,
         tol=tol,
+        dtype=np.float32 if big else np.float64,
         on_iteration=(lambda i, e: progress(f"{level}: pagerank", i, 0)) if progress else None,
     )
     trust: npt.NDArray[np.float64] | None = None
@@ -152,9 +160,7 @@ def rank_level(
         con.register("_metrics_batch", table)
         con.execute("INSERT INTO metrics SELECT * FROM _metrics_batch")
         con.unregister("_metrics_batch")
-    return RankSummary(
-        level, g.n, g.m, pr.iterations, int(seed_dense.size), int(str(g.meta.get("collisions", 0)))
-    )
+    return RankSummary(level, g.n, g.m, pr.iterations, int(seed_dense.size), _collisions(g))
 
 
 def rank_store(store: Store, levels: tuple[str, ...] = LEVELS, **kwargs: Any) -> list[RankSummary]:
