@@ -395,3 +395,17 @@ def test_snapshot_id_of_is_order_and_repeat_free(warcs: list[Path]) -> None:
     assert snapshot_id_of(sources) == snapshot_id_of(list(reversed(sources)))
     assert snapshot_id_of(sources) == snapshot_id_of([*sources, sources[0]])
     assert snapshot_id_of(sources) != snapshot_id_of(sources[:1])
+
+
+@pytest.mark.parametrize("size", [0, 5000])
+def test_index_killed_while_created_is_set_aside(tmp_path: Path, size: int) -> None:
+    """A kill while DuckDB writes a new file's headers leaves a file DuckDB cannot open;
+    the next run moves it aside (it cannot hold data) and starts a fresh index."""
+    fresh = tmp_path / "fresh.duckdb"
+    duckdb.connect(str(fresh)).close()
+    db = tmp_path / "idx.duckdb"
+    db.write_bytes(fresh.read_bytes()[:size])
+    with Store(db) as store:
+        assert store.moved_aside
+        assert store.moved_aside[0].read_bytes() == fresh.read_bytes()[:size]
+        assert store.con.execute("SELECT count(*) FROM links").fetchone() == (0,)

@@ -40,6 +40,8 @@ class Store:
         self.path = Path(path)
         if read_only and not self.path.exists():
             raise FileNotFoundError(f"no backlinks index at {self.path} (run `backlinks ingest`)")
+        if not read_only:
+            self.moved_aside = _set_aside_unborn(self.path)
         self.con = duckdb.connect(str(self.path), read_only=read_only)
         if not read_only:
             self._migrate()
@@ -176,3 +178,23 @@ def extend_window(con: duckdb.DuckDBPyConnection, batch: Batch) -> None:
         "finished_at = greatest(coalesce(finished_at, ?), ?) WHERE snapshot_id = ?",
         [batch.first_seen, batch.first_seen, batch.last_seen, batch.last_seen, batch.snapshot_id],
     )
+
+
+#: A DuckDB file shorter than its three 4 KiB headers was killed while being created.
+_MIN_DB_BYTES = 3 * 4096
+
+
+def _set_aside_unborn(path: Path) -> list[Path]:
+    """Move aside an index file (and its WAL) that a kill left before DuckDB finished
+    writing its headers: it can hold no committed data, and DuckDB refuses to open it.
+    Renamed, never deleted; returns the new names."""
+    if not path.exists() or path.stat().st_size >= _MIN_DB_BYTES:
+        return []
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+    moved = []
+    for part in (path, path.with_name(path.name + ".wal")):
+        if part.exists():
+            target = part.with_name(f"{part.name}.unborn-{stamp}")
+            part.rename(target)
+            moved.append(target)
+    return moved
