@@ -29,6 +29,7 @@ bench: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python bench/ingest_bench.py
 	$(BIN)/python bench/pagerank_bench.py
+	$(BIN)/python bench/crawl_bench.py
 
 clean:
 	rm -rf $(VENV) demo-out .pytest_cache .mypy_cache .ruff_cache
