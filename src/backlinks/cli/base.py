@@ -30,6 +30,12 @@ FormatOpt = Annotated[
 ]
 
 
+def progress_off(quiet: bool = False) -> bool:
+    """Progress bars are for people: off with --quiet or when stderr is not a terminal
+    (``BACKLINKS_PROGRESS=1`` forces them on, e.g. under a pager or in a recording)."""
+    return quiet or (not err.is_terminal and not os.environ.get("BACKLINKS_PROGRESS"))
+
+
 def parse_format(value: str) -> Format:
     if value not in FORMATS:
         raise typer.BadParameter(f"--format must be one of {', '.join(FORMATS)}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated
 
@@ -23,10 +22,24 @@ from backlinks.cli.base import (
     app,
     err,
     parse_format,
+    progress_off,
 )
 from backlinks.crawl.config import DEFAULT_USER_AGENT
 from backlinks.index import Index
 from backlinks.output import emit_object, emit_rows, safe_text
+
+# Options crawl and verify share (the politeness and network settings of a fetch).
+DelayOpt = Annotated[float, typer.Option("--delay", help="Seconds between requests to a host.")]
+UserAgentOpt = Annotated[
+    str, typer.Option("--user-agent", help="User-Agent; its first word is the robots.txt token.")
+]
+ResolveOpt = Annotated[
+    list[str] | None,
+    typer.Option("--resolve", help="HOST=ADDRESS[:PORT], like curl; * for every host."),
+]
+AllowPrivateOpt = Annotated[
+    bool, typer.Option("--allow-private", help="Allow private/loopback addresses.")
+]
 
 
 @app.command()
@@ -47,23 +60,13 @@ def crawl(
     ] = None,
     concurrency: Annotated[int, typer.Option("--concurrency", help="Requests in flight.")] = 16,
     per_host: Annotated[int, typer.Option("--per-host", help="Requests in flight per host.")] = 2,
-    delay: Annotated[
-        float, typer.Option("--delay", help="Seconds between requests to a host.")
-    ] = 0.5,
-    user_agent: Annotated[
-        str,
-        typer.Option("--user-agent", help="User-Agent; its first word is the robots.txt token."),
-    ] = DEFAULT_USER_AGENT,
+    delay: DelayOpt = 0.5,
+    user_agent: UserAgentOpt = DEFAULT_USER_AGENT,
     warc_dir: Annotated[
         Path | None, typer.Option("--warc-dir", help="Write every response to WARC files here.")
     ] = None,
-    resolve: Annotated[
-        list[str] | None,
-        typer.Option("--resolve", help="HOST=ADDRESS[:PORT], like curl; * for every host."),
-    ] = None,
-    allow_private: Annotated[
-        bool, typer.Option("--allow-private", help="Allow private/loopback addresses.")
-    ] = False,
+    resolve: ResolveOpt = None,
+    allow_private: AllowPrivateOpt = False,
     resume: Annotated[
         bool, typer.Option("--resume", help="Continue the last unfinished crawl.")
     ] = False,
@@ -121,7 +124,7 @@ def crawl(
             TextColumn("{task.completed:,}/{task.total:,} pages, {task.fields[queued]:,} queued"),
             TimeElapsedColumn(),
             console=err,
-            disable=quiet or (not err.is_terminal and not os.environ.get("BACKLINKS_PROGRESS")),
+            disable=progress_off(quiet),
         )
         with progress:
             task = progress.add_task("crawl", total=crawler.cfg.max_pages, queued=0)
@@ -152,18 +155,10 @@ def verify(
     db: DbOpt = Path(DEFAULT_DB),
     limit: LimitOpt = 0,
     fmt: FormatOpt = "table",
-    delay: Annotated[
-        float, typer.Option("--delay", help="Seconds between requests to a host.")
-    ] = 0.5,
-    resolve: Annotated[
-        list[str] | None, typer.Option("--resolve", help="HOST=ADDRESS[:PORT]; * for every host.")
-    ] = None,
-    allow_private: Annotated[
-        bool, typer.Option("--allow-private", help="Allow private/loopback addresses.")
-    ] = False,
-    user_agent: Annotated[
-        str, typer.Option("--user-agent", help="User-Agent.")
-    ] = DEFAULT_USER_AGENT,
+    delay: DelayOpt = 0.5,
+    resolve: ResolveOpt = None,
+    allow_private: AllowPrivateOpt = False,
+    user_agent: UserAgentOpt = DEFAULT_USER_AGENT,
 ) -> None:
     """Re-fetch the pages linking to TARGET and say which backlinks are live, and why not."""
     import asyncio  # noqa: PLC0415

@@ -30,6 +30,7 @@ from backlinks.cli.base import (
     err,
     open_existing,
     parse_format,
+    progress_off,
 )
 from backlinks.index import Index
 from backlinks.ingest import IngestReport
@@ -60,7 +61,7 @@ def ingest(
             TimeElapsedColumn(),
             TimeRemainingColumn(),
             console=err,
-            disable=quiet or (not err.is_terminal and not os.environ.get("BACKLINKS_PROGRESS")),
+            disable=progress_off(quiet),
         )
         with progress:
             task = progress.add_task("ingest", total=None, records=0, links=0)

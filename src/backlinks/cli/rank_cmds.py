@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -27,6 +26,7 @@ from backlinks.cli.base import (
     err,
     open_existing,
     parse_format,
+    progress_off,
 )
 from backlinks.index import Index
 from backlinks.output import emit_object, emit_rows
@@ -105,7 +105,7 @@ def _stage_progress() -> Iterator[Callable[[str, int, int], None]]:
         TextColumn("{task.completed:,}/{task.total:,}"),
         TimeElapsedColumn(),
         console=err,
-        disable=not err.is_terminal and not os.environ.get("BACKLINKS_PROGRESS"),
+        disable=progress_off(),
     )
     tasks: dict[str, TaskID] = {}
 
