@@ -60,6 +60,9 @@ def crawl(
     ] = None,
     concurrency: Annotated[int, typer.Option("--concurrency", help="Requests in flight.")] = 16,
     per_host: Annotated[int, typer.Option("--per-host", help="Requests in flight per host.")] = 2,
+    host_budget: Annotated[
+        int, typer.Option("--host-budget", help="Most pages fetched from one host.")
+    ] = 5000,
     delay: DelayOpt = 0.5,
     user_agent: UserAgentOpt = DEFAULT_USER_AGENT,
     warc_dir: Annotated[
@@ -95,6 +98,7 @@ def crawl(
         allowed_domains=tuple(allow_domain or ()),
         concurrency=concurrency,
         per_host=per_host,
+        host_budget=host_budget,
         delay=delay,
         user_agent=user_agent,
         warc_dir=str(warc_dir) if warc_dir else None,
