@@ -23,8 +23,9 @@ from backlinks.graph.build import build_graph
 from backlinks.ingest import ingest
 from backlinks.rank.rating import rating
 from backlinks.store.db import Store
+from datapaths import SHARED_DATA
 
-UKWA = Path("/work/shared/data/ukwa-1996-host-graph/1996-uk-web-hosts.tsv.gz")
+UKWA = SHARED_DATA / "ukwa-1996-host-graph/1996-uk-web-hosts.tsv.gz"
 ENV = {"COLUMNS": "300", "NO_COLOR": "1", "TERM": "dumb"}
 TOP_KEYS = {
     "rank",

@@ -1,6 +1,6 @@
 """Link extraction on real pages and on the hand-made link-extraction WARC.
 
-Real pages (``/work/shared/data/html-pages``, read in place, never copied into the repo) are
+Real pages (``../shared/data/html-pages``, read in place, never copied into the repo) are
 cross-checked against an independent reference: the stdlib :class:`html.parser.HTMLParser`
 collecting ``<a href>``/``<area href>`` and ``urllib.parse.urljoin``, with our canonical form
 applied last so both sides compare the same spelling. Where the two must differ:
@@ -26,7 +26,6 @@ from collections.abc import Iterator
 from functools import cache
 from html.entities import html5 as html5_entities
 from html.parser import HTMLParser
-from pathlib import Path
 from urllib.parse import urljoin
 
 import pytest
@@ -36,8 +35,9 @@ from backlinks.encoding import decode_html
 from backlinks.extract import extract
 from backlinks.records import Extraction
 from backlinks.urls import canonicalize
+from datapaths import SHARED_DATA
 
-DATA = Path("/work/shared/data")
+DATA = SHARED_DATA
 PAGES = DATA / "html-pages"
 WARC = DATA / "warc-samples" / "link-extraction-cases" / "link-extraction-test.warc"
 

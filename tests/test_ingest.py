@@ -29,8 +29,9 @@ from backlinks.sources.archive import iter_raw_records
 from backlinks.sources.files import classify, snapshot_id_of
 from backlinks.store.db import Store
 from backlinks.urls import canonicalize, host_of, registrable_domain
+from datapaths import SHARED_DATA
 
-SAMPLES = Path("/work/shared/data/warc-samples")
+SAMPLES = SHARED_DATA / "warc-samples"
 TABLES = (
     "pages",
     "links",

@@ -24,8 +24,9 @@ from backlinks.demo import generate_web, write_warc
 from backlinks.demo.warcwrite import warc_record
 from backlinks.ingest import IngestReport
 from backlinks.urls import canonicalize
+from datapaths import SHARED_DATA
 
-SAMPLE = Path("/work/shared/data/warc-samples/commoncrawl-2020/warcfile.warc.gz")
+SAMPLE = SHARED_DATA / "warc-samples/commoncrawl-2020/warcfile.warc.gz"
 _FIELD = re.compile(rb"^([A-Za-z-]+):[ \t]*(.*?)\r?$", re.M)
 
 

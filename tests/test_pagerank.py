@@ -16,8 +16,9 @@ import pytest
 from backlinks.graph.csr import Graph, from_edges
 from backlinks.graph.edgefile import load_edge_file
 from backlinks.rank.pagerank import ConvergenceError, pagerank, pagerank_reference
+from datapaths import SHARED_DATA
 
-UKWA = Path("/work/shared/data/ukwa-1996-host-graph/1996-uk-web-hosts.tsv.gz")
+UKWA = SHARED_DATA / "ukwa-1996-host-graph/1996-uk-web-hosts.tsv.gz"
 
 F64 = npt.NDArray[np.float64]
 

@@ -21,8 +21,9 @@ from backlinks.crawl.robots import (
     policy_from_response,
     robots_url,
 )
+from datapaths import SHARED_DATA
 
-DATA: Final = Path(os.environ.get("BACKLINKS_ROBOTSTXT_TESTS", "/work/shared/data/robotstxt-tests"))
+DATA: Final = Path(os.environ.get("BACKLINKS_ROBOTSTXT_TESTS", SHARED_DATA / "robotstxt-tests"))
 CC: Final = DATA / "crawler-commons-robots"
 CC_FILES: Final = sorted(CC.glob("*.txt")) if CC.is_dir() else []
 needs_cc = pytest.mark.skipif(not CC_FILES, reason=f"crawler-commons fixtures not found at {CC}")

@@ -28,8 +28,9 @@ from typing import Final
 import pytest
 
 from backlinks.crawl.robots import policy_from_response
+from datapaths import SHARED_DATA
 
-DATA: Final = Path(os.environ.get("BACKLINKS_ROBOTSTXT_TESTS", "/work/shared/data/robotstxt-tests"))
+DATA: Final = Path(os.environ.get("BACKLINKS_ROBOTSTXT_TESTS", SHARED_DATA / "robotstxt-tests"))
 GOOGLE_TESTS: Final = DATA / "google-robotstxt" / "robots_test.cc.txt"
 
 #: Assertions (``Test#n``: the n-th IsUserAgentAllowed assertion of that TEST, from 1) where

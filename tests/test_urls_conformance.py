@@ -1,5 +1,6 @@
 """Peer conformance suites for :mod:`backlinks.urls`, read at test time from the shared data
-folder (``$BACKLINKS_SHARED_DATA``, default ``/work/shared/data``; never copied into the repo).
+folder (``$BACKLINKS_SHARED_DATA``, default ``../shared/data`` beside the checkout;
+never copied into the repo).
 A suite whose files are absent is skipped with the path it looked for.
 
 One test per suite: it runs every case, collects the failures, and requires them to be exactly
@@ -31,7 +32,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import re
 import string
 from collections.abc import Iterator, Mapping
@@ -45,8 +45,9 @@ from publicsuffixlist import PublicSuffixList
 
 from backlinks import urls
 from backlinks.urls import canonicalize, host_of, registrable_domain, surt
+from datapaths import SHARED_DATA
 
-DATA = Path(os.environ.get("BACKLINKS_SHARED_DATA", "/work/shared/data"))
+DATA = SHARED_DATA
 WHATWG = DATA / "whatwg-url-tests"
 PSL = DATA / "public-suffix-list"
 URLCANON = DATA / "url-canonicalization-tests" / "urlcanon"
