@@ -14,7 +14,7 @@ import pytest
 from fastwarc.warc import ArchiveIterator, WarcRecordType
 from selectolax.lexbor import LexborHTMLParser
 
-from backlinks.demo.catalogue import SITES, TOPICS
+from backlinks.demo.catalogue import PBN_SITES, SITES, TOPICS
 from backlinks.demo.synthweb import (
     EVOLVE_AFTER,
     MIN_SITES,
@@ -236,7 +236,7 @@ def test_link_farm_links_itself_and_its_target(web: SynthWeb) -> None:
             assert text in spam_words
     for farm in farms:
         assert linked[farm] == (farms | {money}) - {farm}
-    assert all(s.is_spam == (s.role in ("farm", "money")) for s in web.sites)
+    assert all(s.is_spam == (s.role in ("farm", "money", "pbn")) for s in web.sites)
 
 
 def test_evolve_adds_and_removes_links(web: SynthWeb, later: SynthWeb) -> None:
@@ -262,9 +262,13 @@ def test_evolve_adds_and_removes_links(web: SynthWeb, later: SynthWeb) -> None:
 def test_sizes_and_dates() -> None:
     when = datetime(2023, 1, 2, 3, 4, 5, 678, tzinfo=UTC)
     small = generate_web(3, sites=MIN_SITES, when=when)
-    assert len(small.sites) == MIN_SITES
+    # the first n catalogue sites, then the private blog network
+    assert [s.host for s in small.sites[:MIN_SITES]] == [
+        host_of(canonicalize(f"{spec.scheme}://{spec.host}/") or "") for spec in SITES[:MIN_SITES]
+    ]
+    assert len(small.sites) == MIN_SITES + len(PBN_SITES)
     assert small.pages[0].fetched_at == when.replace(microsecond=0)
-    assert len(generate_web(sites=len(SITES)).sites) == len(SITES)
+    assert len(generate_web(sites=len(SITES)).sites) == len(SITES) + len(PBN_SITES)
     for bad in (MIN_SITES - 1, len(SITES) + 1):
         with pytest.raises(ValueError, match="sites must be"):
             generate_web(sites=bad)

@@ -3,7 +3,8 @@
 Kept apart from :mod:`backlinks.demo.synthweb` so the generator reads as logic, and so a test
 or a demo can see at a glance which hosts exist and why (each one exercises something: a
 multi-part public suffix, a subdomain, an IDN host, a legacy 8-bit charset, a ``<base>``
-element, query-string URLs, a link farm).
+element, query-string URLs, a link farm). :data:`PBN_SITES` are the blogs of a private blog
+network, added to every web that has the link farm's money site (see :mod:`.spam`).
 """
 
 from __future__ import annotations
@@ -13,9 +14,13 @@ from typing import Final, NamedTuple
 __all__ = [
     "COMMENTERS",
     "GENERIC_ANCHORS",
+    "PBN_LEADS",
+    "PBN_SITES",
+    "PBN_THEME",
     "SITES",
     "SOCIAL",
     "SPAM_WORDS",
+    "SPONSOR_LINES",
     "TOPICS",
     "SiteSpec",
     "Vocab",
@@ -34,7 +39,7 @@ class SiteSpec(NamedTuple):
     topic: str
     lang: str
     encoding: str
-    role: str  # featured | hub | normal | farm | money
+    role: str  # featured | hub | normal | farm | money | pbn
     scheme: str
     href_style: str
     url_style: str
@@ -84,6 +89,29 @@ SITES: Final[tuple[SiteSpec, ...]] = (
     SiteSpec("pedalpower.co.nz", "Pedal Power", "cycling", "en-NZ", "utf-8", "normal",
              "https", "root", "category", (5, 14)),
 )  # fmt: skip
+
+#: A private blog network: ordinary-looking blogs on cheap TLDs or expired domains (an old
+#: garden club's), each on its own topic, that ``generate_web`` adds after the catalogue
+#: sites it takes. Nothing in their HTML says "spam"; only their links give them away.
+PBN_SITES: Final[tuple[SiteSpec, ...]] = (
+    SiteSpec("oakridge-garden-club.info", "Oakridge Garden Club", "gardening", "en", "utf-8",
+             "pbn", "https", "root", "dated", (6, 9)),
+    SiteSpec("www.thewanderingnotebook.xyz", "The Wandering Notebook", "travel", "en",
+             "utf-8", "pbn", "https", "root", "flat", (6, 9)),
+    SiteSpec("codecraft-journal.online", "Codecraft Journal", "tech", "en", "utf-8", "pbn",
+             "http", "root", "category", (5, 8)),
+    SiteSpec("homekitchen-stories.site", "Home Kitchen Stories", "cooking", "en", "utf-8",
+             "pbn", "https", "root", "flat", (5, 8)),
+)  # fmt: skip
+#: The theme every PBN blog shares: footer credit text and the theme vendor's page.
+PBN_THEME: Final = ("Theme by Nuvola Press", "https://nuvolapress.net/themes/magazine-lite/")
+#: Words leading into a PBN article's money link.
+PBN_LEADS: Final = ("We picked ours up via", "Check out", "Worth a look:", "We recommend")
+#: Disclosure lines of a paid (sponsored) post; ``{brand}`` is the sponsor's name.
+SPONSOR_LINES: Final = (
+    "Sponsored post. This post was written in partnership with {brand}.",
+    "This is a sponsored post: it was written in partnership with {brand}.",
+)
 
 
 class Vocab(NamedTuple):

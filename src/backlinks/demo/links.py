@@ -3,8 +3,10 @@
 Editorial links pick their target site by popularity weight (same topic favoured), their
 anchor kind and rel flag from weighted tables, and are sometimes decorated with tracking
 parameters, a fragment or a protocol-relative form. Sitewide links (blogroll, theme credits,
-sponsored partners) multiply page-level links as on the real web. The link farm and spam
-comments make the spammy part; :meth:`LinkPlanner.evolve` makes a later snapshot.
+sponsored partners) multiply page-level links as on the real web. The spammy part (link
+farm, private blog network, paid posts, comment spam) is planted by the
+:class:`~backlinks.demo.spam.SpamPlanter` this planner extends; :meth:`LinkPlanner.evolve`
+makes a later snapshot.
 """
 
 from __future__ import annotations
@@ -13,10 +15,10 @@ import copy
 from datetime import timedelta
 from typing import Final
 
-from backlinks.demo.catalogue import COMMENTERS, GENERIC_ANCHORS, SPAM_WORDS, TOPICS
+from backlinks.demo.catalogue import COMMENTERS, GENERIC_ANCHORS
 from backlinks.demo.model import Comment, PagePlan, PlannedLink, SitePlan
-from backlinks.demo.plan import SitePlanner, vocab_of
-from backlinks.demo.render import internal_href
+from backlinks.demo.plan import LEADS, vocab_of
+from backlinks.demo.spam import SHOP_TOPIC, SpamPlanter, carries_spam
 
 __all__ = ["ANCHOR_WEIGHTS", "REL_WEIGHTS", "LinkPlanner", "links_of"]
 
@@ -46,7 +48,6 @@ P_PROTOCOL_RELATIVE: Final = 0.03
 P_SPAM_COMMENT: Final = 0.2
 P_LOSE: Final = 0.12
 P_NOFOLLOW_LATER: Final = 0.05
-LEADS: Final = ("See", "We liked", "More in", "As explained in", "Worth reading:", "Compare")
 
 
 def links_of(site: SitePlan) -> list[PlannedLink]:
@@ -58,7 +59,7 @@ def links_of(site: SitePlan) -> list[PlannedLink]:
     return found
 
 
-class LinkPlanner(SitePlanner):
+class LinkPlanner(SpamPlanter):
     """Adds links to planned sites (:meth:`plan_links`) or changes them (:meth:`evolve`)."""
 
     # ---- links -----------------------------------------------------------------------------
@@ -113,23 +114,16 @@ class LinkPlanner(SitePlanner):
         for _ in range(rng.choices((0, 1, 2, 3, 4), (4, 3, 2, 1, 1))[0]):
             author, href = rng.choice(COMMENTERS)
             rel = rng.choice(("ugc nofollow", "ugc nofollow", "nofollow", "ugc"))
+            rel = "" if site.follow_comments else rel
             out.append(Comment(author, self.para(vocab, page.keyword, 1), href, rel))
         money = self.role("money")
-        if money and site.info.topic == "cycling" and rng.random() < P_SPAM_COMMENT:
-            shop = money[0]
-            target = rng.choice([p for p in shop.pages if p.kind != "about"])
-            kw = rng.choice(vocab_of(shop.spec).keywords)
-            link = PlannedLink(shop.origin + target.path, kw, "ugc nofollow", shop.info.host)
-            out.append(Comment("BikeDealz", rng.choice(SPAM_WORDS), shop.origin + "/", link=link))
+        if money and site.info.topic == SHOP_TOPIC and rng.random() < P_SPAM_COMMENT:
+            out.append(self.spam_comment(money[0], "" if site.follow_comments else "ugc nofollow"))
         return out
 
     def fill_article(self, site: SitePlan, page: PagePlan) -> None:
         rng = self.rng
-        others = [a for a in site.articles() if a is not page]
-        for target in rng.sample(others, min(len(others), rng.randint(1, 3))):
-            href = internal_href(site, page.path, target.path)
-            para = rng.randrange(len(page.paragraphs))
-            page.links.append(PlannedLink(href, target.keyword, para=para, lead=rng.choice(LEADS)))
+        self.internal_links(site, page)
         for _ in range(rng.choices((0, 1, 2, 3), (3, 4, 3, 1))[0]):
             page.links.append(self.cross_link(site, rng.randrange(len(page.paragraphs))))
         page.comments = self.comments(site, page)
@@ -183,46 +177,13 @@ class LinkPlanner(SitePlanner):
         for site, link in zip(linkers, (broken, copy.copy(broken), bare), strict=True):
             rng.choice(site.articles()).links.append(link)
         self.farm_links(featured)
-
-    def farm_links(self, featured: SitePlan) -> None:
-        """The link farm: farms link to each other and to the money site with exact-match
-        anchors, sitewide and in content; all of it looks legit enough to link the featured
-        site too."""
-        rng, money = self.rng, self.role("money")[0]
-        spam = TOPICS[("spam", "en")].keywords
-        farms = self.role("farm")
-        shop = [p for p in money.pages if p.kind != "about"]
-        for farm in farms:
-            for other in [*farms, money]:
-                if other is not farm:
-                    farm.blogroll.append(
-                        PlannedLink(other.origin + "/", rng.choice(spam), dst_host=other.info.host)
-                    )
-            farm.credits.append(
-                PlannedLink(featured.origin + "/", featured.spec.name, dst_host=featured.info.host)
-            )
-            for page in farm.pages:
-                for i in range(rng.randint(2, 4)):
-                    target = rng.choice(shop)
-                    link = PlannedLink(
-                        money.origin + target.path, rng.choice(spam), dst_host=money.info.host
-                    )
-                    link.para, link.lead = i % max(1, len(page.paragraphs)), "Get"
-                    page.links.append(link)
-        about = next(p for p in money.pages if p.kind == "about")
-        about.links.append(
-            PlannedLink(
-                featured.origin + "/",
-                f"As featured on {featured.spec.name}",
-                dst_host=featured.info.host,
-            )
-        )
+        self.plant_spam(featured)
 
     # ---- change over time ------------------------------------------------------------------
 
     def evolve(self) -> None:
-        """Lose some links, turn some nofollow, add articles with new links, and take one
-        page down and redirect another."""
+        """Lose some links, turn some nofollow, add articles with new links, take one page
+        down and redirect another (planted spam stays), and burst new spam links."""
         rng = self.rng
         featured = self.role("featured")[0]
         normal = [p for p in self.normal() if p is not featured]
@@ -230,6 +191,9 @@ class LinkPlanner(SitePlanner):
             for page in site.articles():
                 kept = []
                 for link in page.links:
+                    if link.spam:
+                        kept.append(link)
+                        continue
                     if link.dst_host and rng.random() < P_LOSE:
                         continue
                     if link.dst_host and not link.rel and rng.random() < P_NOFOLLOW_LATER:
@@ -258,10 +222,9 @@ class LinkPlanner(SitePlanner):
             if site is not featured:
                 page.links.append(self.link_to(site, featured, 0, "brand"))
         gone_site, moved_site = rng.sample(normal, 2)
-        gone = rng.choice(
-            [a for a in gone_site.articles() if any(k.dst_host for k in a.links)]
-            or gone_site.articles()
-        )
+        plain = [a for a in gone_site.articles() if not carries_spam(a)]
+        gone = rng.choice([a for a in plain if any(k.dst_host for k in a.links)] or plain)
         gone.kind, gone.status = "gone", 404
-        moved = rng.choice(moved_site.articles())
+        moved = rng.choice([a for a in moved_site.articles() if not carries_spam(a)])
         moved.status, moved.location = 301, moved_site.url("/")
+        self.spam_burst()

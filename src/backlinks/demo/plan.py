@@ -15,13 +15,16 @@ from datetime import date, datetime, timedelta
 from typing import Final
 
 from backlinks.demo.catalogue import TOPICS, SiteSpec, Vocab
-from backlinks.demo.model import PagePlan, SiteInfo, SitePlan, page_url
+from backlinks.demo.model import SPAM_SOURCES, PagePlan, PlannedLink, SiteInfo, SitePlan, page_url
+from backlinks.demo.render import internal_href
 from backlinks.urls import host_of
 
-__all__ = ["SitePlanner", "article_path", "cap", "index_path", "slugify", "vocab_of"]
+__all__ = ["LEADS", "SitePlanner", "article_path", "cap", "index_path", "slugify", "vocab_of"]
 
 #: Title of the about page by language.
 ABOUT: Final = {"en": "About us", "fr": "À propos", "de": "Über uns"}
+#: Words leading into an in-text link.
+LEADS: Final = ("See", "We liked", "More in", "As explained in", "Worth reading:", "Compare")
 
 
 def cap(text: str) -> str:
@@ -81,6 +84,15 @@ class SitePlanner:
 
     # ---- structure -------------------------------------------------------------------------
 
+    def internal_links(self, site: SitePlan, page: PagePlan) -> None:
+        """One to three in-text links from an article to other articles of its site."""
+        rng = self.rng
+        others = [a for a in site.articles() if a is not page]
+        for target in rng.sample(others, min(len(others), rng.randint(1, 3))):
+            href = internal_href(site, page.path, target.path)
+            para = rng.randrange(len(page.paragraphs))
+            page.links.append(PlannedLink(href, target.keyword, para=para, lead=rng.choice(LEADS)))
+
     def para(self, vocab: Vocab, kw: str, count: int = 0) -> str:
         rng = self.rng
         out = []
@@ -118,7 +130,7 @@ class SitePlanner:
     def site(self, spec: SiteSpec, index: int) -> SitePlan:
         rng, vocab = self.rng, vocab_of(spec)
         host = host_of(page_url(f"{spec.scheme}://{spec.host}/"))
-        is_spam = spec.role in ("farm", "money")
+        is_spam = spec.role in SPAM_SOURCES
         info = SiteInfo(host, spec.topic, is_spam, spec.name, spec.role, spec.lang, spec.encoding)
         n = rng.randint(*spec.pages)
         ncat = max(1, min(len(vocab.categories), (n - 3) // 4))

@@ -13,7 +13,6 @@ import posixpath
 from collections.abc import Iterator
 from html import escape
 
-from backlinks.demo.catalogue import SOCIAL
 from backlinks.demo.model import Comment, PagePlan, PlannedLink, SitePlan
 
 __all__ = ["Response", "internal_href", "render_site"]
@@ -166,11 +165,7 @@ def _aside(site: SitePlan, page: PagePlan) -> str:
 
 
 def _footer(site: SitePlan, page: PagePlan) -> str:
-    slug = site.spec.name.lower().replace(" ", "").replace("&", "and")
-    social = [
-        f'<a href="{pattern.format(slug=slug)}" rel="me">{pattern.split("/")[2]}</a>'
-        for pattern in SOCIAL[: 1 + len(slug) % len(SOCIAL)]
-    ]
+    social = [f'<a href="{href}" rel="me">{href.split("/")[2]}</a>' for href in site.social()]
     host = site.info.host.removeprefix("www.")
     items = [
         *[_internal(site, page, a, "About us") for a in site.pages if a.kind == "about"],

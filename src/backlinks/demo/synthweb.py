@@ -10,11 +10,14 @@ The link plan mimics the real web closely enough to exercise every later stage:
 * varied anchors (exact-match keyword, brand, naked URL, generic, partial, image) and rel
   flags (none, ``nofollow``, ``sponsored``, ``ugc``, mixed case), tracking parameters,
   protocol-relative, fragment and non-ASCII hrefs, 404 targets and redirects;
-* a link farm: ``farm`` sites linking to each other and to a ``money`` site with exact-match
-  anchors, plus spam comments pointing at it.
+* planted spam with known ground truth (:mod:`.spam`, :meth:`SynthWeb.planted_spam`): a
+  link farm (``farm`` sites linking each other and a ``money`` site with exact-match
+  anchors), a private blog network (``pbn`` sites, :data:`~.catalogue.PBN_SITES`), paid posts
+  on legitimate blogs, and comment spam, nofollowed and followed.
 
 ``evolve(web)`` re-renders the same web weeks later with links removed, added, turned
-nofollow, and pages gone or redirected, for new/lost-link features. Everything derives from
+nofollow, pages gone or redirected, for new/lost-link features, and a burst of new spam
+links to the money site. Everything derives from
 ``random.Random`` seeded by the arguments, so the same call yields the same bytes.
 """
 
@@ -27,7 +30,7 @@ from typing import Final
 
 from backlinks.demo.catalogue import SITES
 from backlinks.demo.links import LinkPlanner
-from backlinks.demo.model import SiteInfo, SitePlan, SynthPage, SynthWeb
+from backlinks.demo.model import SiteInfo, SitePlan, SpamLink, SynthPage, SynthWeb
 from backlinks.demo.render import render_site
 
 __all__ = [
@@ -35,6 +38,7 @@ __all__ = [
     "EVOLVE_AFTER",
     "MIN_SITES",
     "SiteInfo",
+    "SpamLink",
     "SynthPage",
     "SynthWeb",
     "evolve",
@@ -45,7 +49,8 @@ __all__ = [
 DEFAULT_WHEN: Final = datetime(2024, 5, 1, 6, 0, tzinfo=UTC)
 #: Time between a snapshot and its :func:`evolve`-d successor when none is given.
 EVOLVE_AFTER: Final = timedelta(days=28)
-#: Fewest sites a web can have (the featured site, the hub, the farm cluster, two others).
+#: Fewest catalogue sites a web can have (the featured site, the hub, the farm cluster, two
+#: others); the private blog network comes on top.
 MIN_SITES: Final = 8
 #: Spacing of fetch times within a snapshot (a polite crawl).
 FETCH_INTERVAL: Final = timedelta(seconds=7)
@@ -72,7 +77,8 @@ def _build(plans: list[SitePlan], seed: int, when: datetime) -> SynthWeb:
 
 def generate_web(seed: int = 7, *, sites: int = 16, when: datetime | None = None) -> SynthWeb:
     """A fresh synthetic web of the first ``sites`` catalogue sites (``MIN_SITES`` to
-    ``len(SITES)``), crawled from ``when`` (default :data:`DEFAULT_WHEN`)."""
+    ``len(SITES)``) plus, last, the private blog network's :data:`~.catalogue.PBN_SITES` (so
+    ``sites + len(PBN_SITES)`` in all), crawled from ``when`` (default :data:`DEFAULT_WHEN`)."""
     if not MIN_SITES <= sites <= len(SITES):
         raise ValueError(f"sites must be between {MIN_SITES} and {len(SITES)}, not {sites}")
     start = _utc(when or DEFAULT_WHEN)
@@ -87,7 +93,8 @@ def evolve(web: SynthWeb, seed: int = 1, when: datetime | None = None) -> SynthW
     """A later snapshot of ``web`` (default :data:`EVOLVE_AFTER` after it): about one
     external content link in eight lost and a few turned nofollow, new articles with new
     links on about half the sites (each linking the featured site), one page gone (404) and
-    one redirected to its home page. ``web`` itself is not changed."""
+    one redirected to its home page (never one carrying planted spam), and new farm and PBN
+    pages linking the money site (a spam burst). ``web`` itself is not changed."""
     start = _utc(when) if when is not None else web.when + EVOLVE_AFTER
     rng = random.Random(f"evolve:{web.seed}:{seed}")  # noqa: S311 - reproducible test data
     planner = LinkPlanner(rng, copy.deepcopy(web.plans), start)
