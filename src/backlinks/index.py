@@ -5,13 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from backlinks.analysis import backlinks as _backlinks
 from backlinks.ingest import IngestReport, ProgressFn, ingest
+from backlinks.quality.disavow import DisavowFile
 from backlinks.store.db import Store
+
+if TYPE_CHECKING:
+    from backlinks.quality.context import QualityContext
 
 
 class Index:
@@ -24,6 +28,7 @@ class Index:
 
     def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
         self.store = Store(path, read_only=read_only)
+        self._ctx: tuple[tuple[str, int], QualityContext] | None = None
 
     def __enter__(self) -> Index:
         return self
@@ -102,6 +107,58 @@ class Index:
         from backlinks.analysis import authority  # noqa: PLC0415
 
         return authority.whatif(self.store, sources, target, level)  # type: ignore[arg-type]
+
+    def toxic(
+        self,
+        target: str,
+        *,
+        min_score: float = 50.0,
+        by: str = "link",
+        seeds_file: str | Path | None = None,
+        auto_seeds: int = 0,
+        disavowed: DisavowFile | None = None,
+        mode: _backlinks.Mode = "auto",
+    ) -> pd.DataFrame:
+        """Toxic backlinks (``by="link"``) or referring domains (``by="domain"``) of a
+        target, scored 0-100 with reasons, most toxic first."""
+        from backlinks.quality import toxic as _toxic  # noqa: PLC0415 - numba import
+
+        ctx = self._quality(seeds_file, auto_seeds)
+        links = _toxic.toxic_links(
+            self.store, target, mode=mode, ctx=ctx, disavowed=disavowed, min_score=0.0
+        )
+        if by == "domain":
+            return _toxic.toxic_domains(links, min_score=min_score)
+        if by != "link":
+            raise ValueError("by must be link or domain")
+        return links[links.score >= min_score].reset_index(drop=True)
+
+    def disavow(
+        self,
+        target: str,
+        *,
+        min_score: float = 60.0,
+        seeds_file: str | Path | None = None,
+        auto_seeds: int = 0,
+        existing: DisavowFile | None = None,
+    ) -> tuple[str, pd.DataFrame]:
+        """A Google disavow file (text) for the target's toxic links, and its preview rows
+        (kind, entry, score, reasons, existing)."""
+        from backlinks.quality import toxic as _toxic  # noqa: PLC0415
+
+        ctx = self._quality(seeds_file, auto_seeds)
+        links = _toxic.toxic_links(self.store, target, ctx=ctx, min_score=0.0)
+        return _toxic.disavow_plan(links, min_score=min_score, target=target, existing=existing)
+
+    def _quality(self, seeds_file: str | Path | None, auto_seeds: int) -> QualityContext:
+        from backlinks.analysis.authority import read_node_list  # noqa: PLC0415
+        from backlinks.quality.context import quality_context  # noqa: PLC0415
+
+        key = (str(seeds_file or ""), auto_seeds)
+        if self._ctx is None or self._ctx[0] != key:
+            seeds = read_node_list(Path(seeds_file), "host") if seeds_file else None
+            self._ctx = (key, quality_context(self.store, seeds=seeds, auto_seeds=auto_seeds))
+        return self._ctx[1]
 
     def export(self, folder: str | Path) -> list[Path]:
         """Export every table to Parquet files in ``folder``."""

@@ -14,7 +14,7 @@ import pandas as pd
 import pyarrow as pa
 
 from backlinks import urls
-from backlinks.graph.build import LEVELS, Level, build_graph
+from backlinks.graph.build import LEVELS, Exclusion, Level, build_graph
 from backlinks.graph.csr import Graph
 from backlinks.rank.harmonic import harmonic
 from backlinks.rank.pagerank import pagerank
@@ -108,13 +108,16 @@ def rank_level(
     damping: float = 0.85,
     tol: float = 1e-6,
     progress: StageProgress | None = None,
+    exclude: Exclusion | None = None,
 ) -> RankSummary:
     """Compute and store PageRank, rating, harmonic centrality (and TrustRank when seeds are
-    given or chosen) for every node of one level."""
+    given or chosen) for every node of one level. ``exclude`` ranks as if those links were
+    not there (a disavow file); spam mass is stored where TrustRank is known."""
     g = build_graph(
         store,
         level,
         include_nofollow=include_nofollow,
+        exclude=exclude,
         progress=(lambda d, t: progress(f"{level}: graph", d, t)) if progress else None,
     )
     big = g.m > SETTINGS["rank.float32_edges"].value
@@ -152,7 +155,11 @@ def rank_level(
             "trustrank": trust if trust is not None else pa.nulls(g.n, pa.float64()),
             "rating": rate,
             "harmonic": np.asarray(harm, dtype=np.float64),
-            "spam_mass": pa.nulls(g.n, pa.float64()),
+            "spam_mass": (
+                relative_spam_mass(pr.scores, trust)
+                if trust is not None
+                else pa.nulls(g.n, pa.float64())
+            ),
         }
     )
     with store.transaction() as con:
@@ -219,12 +226,32 @@ def top(
     return df
 
 
+def relative_spam_mass(
+    pagerank: npt.ArrayLike, trustrank: npt.ArrayLike, good_fraction: float = 0.85
+) -> npt.NDArray[np.float64]:
+    """Relative spam mass (Gyöngyi et al. 2006): the share of a node's PageRank that does not
+    come from the good core, ``(p − γ·t) / p`` with ``t`` the TrustRank (teleport to the
+    seeds, normalised to sum 1) and ``γ`` the estimated share of good nodes; clipped to
+    [-1, 1] for display, 0 where PageRank is 0."""
+    p = np.asarray(pagerank, dtype=np.float64)
+    core = good_fraction * np.asarray(trustrank, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mass = np.where(p > 0, (p - core) / p, 0.0)
+    return np.clip(mass, -1.0, 1.0)
+
+
 def whatif(
-    store: Store, sources: list[str], target: str, level: Level = "domain"
+    store: Store,
+    sources: list[str],
+    target: str,
+    level: Level = "domain",
+    *,
+    exclude: Exclusion | None = None,
 ) -> dict[str, Any]:
     """Before, after and delta of ``target``'s PageRank and rating if every source linked to
-    it (sources and target are URLs, hosts or domains, mapped to ``level``)."""
-    g = build_graph(store, level)
+    it (sources and target are URLs, hosts or domains, mapped to ``level``); with
+    ``exclude``, both as if those links were disavowed."""
+    g = build_graph(store, level, exclude=exclude)
     current = pagerank(g).scores
     extra: dict[int, int] = {}
 
@@ -272,3 +299,35 @@ def rank_graph(g: Graph, *, by: By = "pagerank", limit: int | None = None) -> pd
     )
     df.insert(0, "rank", np.arange(1, len(df) + 1))
     return df.head(limit) if limit else df
+
+
+def rank_compare(
+    store: Store, level: Level, exclude: Exclusion, *, limit: int | None = 50
+) -> pd.DataFrame:
+    """PageRank and rating of every node with and without the excluded links (e.g. a
+    disavow file), biggest rating change first. Stored metrics are not touched."""
+    base = build_graph(store, level)
+    cut = build_graph(store, level, exclude=exclude)
+    pr_base, pr_cut = pagerank(base).scores, pagerank(cut).scores
+    rate_base = rating(pr_base, base.in_degree())
+    rate_cut = rating(pr_cut, cut.in_degree())
+    after = pd.DataFrame({"node_id": cut.ids, "pagerank_after": pr_cut, "rating_after": rate_cut})
+    df = pd.DataFrame(
+        {"node_id": base.ids, "pagerank_before": pr_base, "rating_before": rate_base}
+    ).merge(after, on="node_id", how="outer")
+    df = df.fillna(0.0)
+    df["rating_delta"] = df.rating_after - df.rating_before
+    df["pagerank_delta"] = df.pagerank_after - df.pagerank_before
+    for col in ("rating_before", "rating_after", "rating_delta"):
+        df[col] = df[col].round(2)
+    df = df.reindex(df.rating_delta.abs().sort_values(ascending=False, kind="stable").index)
+    df = df.head(limit) if limit else df
+    names = store.query(
+        f"WITH top AS (SELECT unnest(?::BIGINT[]) AS node_id) {_LABELS[level]}",
+        [df.node_id.tolist()],
+    )
+    label = dict(zip(names.id, names.name, strict=False))
+    df.insert(0, "name", [label.get(i, str(i)) for i in df.node_id])
+    cols = ["name", "rating_before", "rating_after", "rating_delta", "pagerank_before",
+            "pagerank_after", "pagerank_delta", "node_id"]  # fmt: skip
+    return df.loc[:, cols].reset_index(drop=True)

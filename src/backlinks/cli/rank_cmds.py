@@ -28,8 +28,15 @@ from backlinks.cli.base import (
     parse_format,
     progress_off,
 )
+from backlinks.graph.build import Exclusion
 from backlinks.index import Index
-from backlinks.output import emit_object, emit_rows
+from backlinks.output import emit_object, emit_rows, safe_text
+from backlinks.quality.disavow import exclusion_of, read_disavow
+
+DisavowOpt = Annotated[
+    Path | None,
+    typer.Option("--disavow", help="A disavow file: answer as if its links were disavowed."),
+]
 
 
 @app.command()
@@ -57,10 +64,14 @@ def rank(
         Path | None,
         typer.Option("--edges", help="Rank an edge file instead of the index (no --db needed)."),
     ] = None,
+    disavow: DisavowOpt = None,
     limit: LimitOpt = 0,
     fmt: FormatOpt = "table",
 ) -> None:
-    """Compute PageRank, rating (0-100), TrustRank and harmonic centrality."""
+    """Compute PageRank, rating (0-100), TrustRank and harmonic centrality.
+
+    With --disavow, nothing is stored: each level is ranked with and without the links the
+    file covers and the biggest rating changes are printed."""
     out_fmt = parse_format(fmt)
     levels = tuple(level or ("page", "host", "domain"))
     for lv in levels:
@@ -78,6 +89,14 @@ def rank(
             "collisions"
         )
         emit_rows(authority.rank_graph(graph, limit=limit or None), out_fmt, title="ranks")
+        return
+    if disavow is not None:
+        with open_existing_rw(db) as index:
+            exclude = _exclusion(index, disavow)
+            for lv in levels:
+                df = authority.rank_compare(index.store, lv, exclude, limit=limit or 50)  # type: ignore[arg-type]
+                shown = df.drop(columns=["node_id"]) if out_fmt == "table" else df
+                emit_rows(shown, out_fmt, title=f"{lv} ratings as if {disavow.name} were applied")
         return
     allow_list = (
         [ln.strip() for ln in allow.read_text().splitlines() if ln.strip()] if allow else None
@@ -151,6 +170,7 @@ def whatif(
     target: Annotated[str, typer.Option("--to", help="The page, host or domain linked to.")],
     db: DbOpt = Path(DEFAULT_DB),
     level: Annotated[str, typer.Option("--level", help="page, host or domain.")] = "domain",
+    disavow: DisavowOpt = None,
     fmt: FormatOpt = "table",
 ) -> None:
     """How the target's PageRank and rating would change if the sources linked to it."""
@@ -160,5 +180,32 @@ def whatif(
     from backlinks.analysis import authority  # noqa: PLC0415
 
     with Index(db) as index:
-        result = authority.whatif(index.store, source, target, level)  # type: ignore[arg-type]
+        exclude = _exclusion(index, disavow) if disavow else None
+        result = authority.whatif(index.store, source, target, level, exclude=exclude)  # type: ignore[arg-type]
+    if disavow:
+        result["disavow_file"] = str(disavow)
     emit_object(result, out_fmt)
+
+
+def _exclusion(index: Index, path: Path) -> Exclusion:
+    """The links a disavow file covers in this index (its problems reported on stderr)."""
+    parsed = read_disavow(path)
+    for p in parsed.problems[:20]:
+        err.print(
+            f"{safe_text(path)} line {p.line}: {safe_text(p.reason)}: {safe_text(p.text[:100])}"
+        )
+    exclude = exclusion_of(index.store, parsed)
+    err.print(
+        f"disavowing {len(parsed.domains):,} domains ({len(exclude.host_ids):,} hosts) and "
+        f"{len(parsed.urls):,} URLs from {safe_text(path)}"
+    )
+    return exclude
+
+
+def open_existing_rw(db: Path) -> Index:
+    if not db.exists():
+        err.print(
+            f"[red]No index at {safe_text(db)}[/red] — run `backlinks ingest PATH --db {db}`."
+        )
+        raise typer.Exit(2)
+    return Index(db)

@@ -12,10 +12,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, Literal
 
 import numpy as np
+import pyarrow as pa
 
 from backlinks.graph.csr import Graph, fill_from_sorted
 from backlinks.settings import SETTINGS
@@ -32,9 +34,28 @@ _COLUMNS: Final = {
 _CHUNK: Final = 1 << 20
 
 
-def _filters(include_nofollow: bool, snapshot_id: int | None) -> tuple[str, list[object]]:
+@dataclass(frozen=True, slots=True)
+class Exclusion:
+    """Links to leave out of a graph by their source: pages (``url_ids``) and whole hosts
+    (``host_ids``) — e.g. what a disavow file lists."""
+
+    url_ids: frozenset[int] = frozenset()
+    host_ids: frozenset[int] = frozenset()
+
+    def key(self) -> str:
+        payload = json.dumps([sorted(self.url_ids), sorted(self.host_ids)])
+        return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+def _filters(
+    include_nofollow: bool, snapshot_id: int | None, exclude: Exclusion | None = None
+) -> tuple[str, list[object]]:
     conds: list[str] = []
     params: list[object] = []
+    if exclude is not None and exclude.url_ids:
+        conds.append("src_url_id NOT IN (SELECT id FROM _g_ex_urls)")
+    if exclude is not None and exclude.host_ids:
+        conds.append("src_host_id NOT IN (SELECT id FROM _g_ex_hosts)")
     if not include_nofollow:
         conds.append("NOT (nofollow OR ugc OR sponsored)")
     if snapshot_id is not None:
@@ -43,13 +64,22 @@ def _filters(include_nofollow: bool, snapshot_id: int | None) -> tuple[str, list
     return (" AND ".join(conds) or "true"), params
 
 
-def fingerprint(store: Store, level: str, include_nofollow: bool, snapshot_id: int | None) -> str:
+def fingerprint(
+    store: Store,
+    level: str,
+    include_nofollow: bool,
+    snapshot_id: int | None,
+    exclude: Exclusion | None = None,
+) -> str:
     """A key that changes whenever the store's links could have changed."""
     row = store.con.execute(
         "SELECT count(*), coalesce(sum(links), 0), coalesce(sum(pages), 0), "
         "coalesce(bit_xor(file_id), 0) FROM source_files WHERE done"
     ).fetchone()
-    payload = json.dumps([level, include_nofollow, snapshot_id, list(row or [])], default=str)
+    parts: list[object] = [level, include_nofollow, snapshot_id, list(row or [])]
+    if exclude is not None and (exclude.url_ids or exclude.host_ids):
+        parts.append(exclude.key())
+    payload = json.dumps(parts, default=str)
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
@@ -66,6 +96,7 @@ def build_graph(
     use_cache: bool = True,
     check_collisions: bool | None = None,
     progress: Callable[[int, int], None] | None = None,
+    exclude: Exclusion | None = None,
 ) -> Graph:
     """The followed-link graph of ``level`` (self-links dropped, one edge per node pair).
 
@@ -73,10 +104,11 @@ def build_graph(
     so pages without links still get a rank. ``progress(done_edges, total_edges)``.
     ``check_collisions`` (default: host and domain level only — at page level it is a
     full GROUP BY over every URL string) reports 64-bit ids shared by different strings in
-    ``graph.meta["collisions"]`` (``None`` when not checked)."""
+    ``graph.meta["collisions"]`` (``None`` when not checked). ``exclude`` leaves out links
+    from the listed source pages and hosts (a disavow file)."""
     if level not in LEVELS:
         raise ValueError(f"level must be one of {', '.join(LEVELS)}")
-    key = fingerprint(store, level, include_nofollow, snapshot_id)
+    key = fingerprint(store, level, include_nofollow, snapshot_id, exclude)
     folder = cache_dir(store) / f"{level}-{key}"
     if use_cache and (folder / "in_src.npy").exists():
         return _load(folder, level)
@@ -88,8 +120,12 @@ def build_graph(
     con.execute(f"SET memory_limit = '{SETTINGS['graph.duckdb_memory_mb'].value}MB'")
     con.execute("SET preserve_insertion_order = false")
     try:
-        graph = _build(store, level, include_nofollow, snapshot_id, progress)
+        if exclude is not None:
+            _register_exclusion(store, exclude)
+        graph = _build(store, level, include_nofollow, snapshot_id, progress, exclude)
     finally:
+        con.execute("DROP TABLE IF EXISTS _g_ex_urls")
+        con.execute("DROP TABLE IF EXISTS _g_ex_hosts")
         if old_limit:
             con.execute(f"SET memory_limit = '{old_limit}'")
         con.execute("SET preserve_insertion_order = true")
@@ -106,9 +142,10 @@ def _build(
     include_nofollow: bool,
     snapshot_id: int | None,
     progress: Callable[[int, int], None] | None,
+    exclude: Exclusion | None = None,
 ) -> Graph:
     src_col, dst_col, page_nodes = _COLUMNS[level]
-    where, params = _filters(include_nofollow, snapshot_id)
+    where, params = _filters(include_nofollow, snapshot_id, exclude)
     con = store.con
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _g_edges AS SELECT DISTINCT {src_col} AS s, "
@@ -136,6 +173,14 @@ def _build(
     con.execute("DROP TABLE IF EXISTS _g_edges")
     con.execute("DROP TABLE IF EXISTS _g_nodes")
     return Graph(in_ptr, in_src, out_deg, ids, None, level)
+
+
+def _register_exclusion(store: Store, exclude: Exclusion) -> None:
+    for name, ids in (("_g_ex_urls", exclude.url_ids), ("_g_ex_hosts", exclude.host_ids)):
+        table = pa.table({"id": pa.array(sorted(ids), pa.int64())})
+        store.con.register("_g_ex_batch", table)
+        store.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT id FROM _g_ex_batch")
+        store.con.unregister("_g_ex_batch")
 
 
 def id_collisions(store: Store, level: str) -> int:
