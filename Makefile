@@ -30,6 +30,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/ingest_bench.py
 	$(BIN)/python bench/pagerank_bench.py
 	$(BIN)/python bench/crawl_bench.py
+	$(BIN)/python bench/toxic_eval.py
+	$(BIN)/python bench/spam_eval.py
 
 clean:
 	rm -rf $(VENV) demo-out .pytest_cache .mypy_cache .ruff_cache

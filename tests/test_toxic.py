@@ -6,6 +6,7 @@ files through the CLI."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from typer.testing import CliRunner
 
 import backlinks
 from backlinks.cli import app
-from backlinks.demo.synthweb import SynthWeb, evolve, generate_web
+from backlinks.demo.synthweb import SynthPage, SynthWeb, evolve, generate_web
 from backlinks.demo.warcwrite import write_warc
 from backlinks.quality.disavow import parse_disavow
 
@@ -164,3 +165,63 @@ def test_cli_toxic_disavow_and_whatif(
     )
     plain = json.loads(res.stdout)
     assert with_disavow["rating_before"] < plain["rating_before"]
+
+
+def test_velocity_anchor_profile_and_spam_hosts(demo: tuple[Path, SynthWeb, SynthWeb]) -> None:
+    db, first, _ = demo
+    money = _money(first)
+    farms = {s.host for s in first.sites if s.role == "farm"}
+    with backlinks.open(db) as index:
+        links = index.toxic(money, min_score=0)
+        profile, share = index.anchors(money)
+        hosts = index.spam_hosts(limit=None)
+        _, legit_share = index.anchors(first.featured_host)
+    # the later snapshot's burst of farm links is a velocity spike
+    burst = links[links.reasons.str.contains("link velocity spike")]
+    assert len(burst) > 0
+    assert set(burst.source_domain) <= {h.removeprefix("www.") for h in farms | {money}} | {
+        s.host.removeprefix("www.") for s in first.sites if s.role == "pbn"
+    }
+    # the money site's anchors are keywords; the featured site's are not mostly
+    assert share >= 0.5 > legit_share
+    assert set(profile.anchor_class) == {
+        "branded", "exact", "partial", "url", "generic", "image", "other",
+    }  # fmt: skip
+    assert profile.referring_domains.max() <= links.source_domain.nunique()
+    # host spam score: the farm hosts top the list, with reasons
+    top = hosts.head(len(farms))
+    assert set(top.host) == farms
+    assert (top.reasons.str.len() > 0).all()
+    assert hosts.spam_score.between(0, 100).all()
+    res = runner.invoke(app, ["toxic", money, "--db", str(db), "--by", "anchor", "-f", "csv"])
+    assert res.exit_code == 0, res.output
+    assert res.stdout.startswith("anchor_class,referring_domains,links,share")
+    res = runner.invoke(app, ["spam-hosts", "--db", str(db), "--limit", "3", "-f", "json"])
+    assert res.exit_code == 0, res.output
+    assert {r["host"] for r in json.loads(res.stdout)} == farms
+
+
+def test_hostile_anchor_text_cannot_forge_disavow_entries(tmp_path: Path) -> None:
+    """A page whose anchor text carries line breaks and a `domain:` line must not add an
+    entry of its own to the disavow file the reasons are written into."""
+    evil = "cheap deals\n\ndomain:victim.example\r\nhttps://victim.example/"
+    pages = []
+    for n in range(4):
+        html = (
+            f"<html><body><main><p>buy <a href='https://money.example/p{n}'>{evil}</a></p>"
+            "</main><section class='comments'><p>Great post! <a href='https://money.example/'>"
+            f"{evil}</a></p></section></body></html>"
+        ).encode()
+        when = datetime(2024, 5, 1, tzinfo=UTC)
+        pages.append(SynthPage(f"https://spam{n}.example/post", 200, html, "text/html", when))
+    path = tmp_path / "evil.warc.gz"
+    write_warc(pages, path)
+    db = tmp_path / "evil.duckdb"
+    with backlinks.open(db) as index:
+        index.ingest(path)
+        text, preview = index.disavow("money.example", min_score=0)
+    parsed = parse_disavow(text)
+    assert parsed.problems == []
+    assert "victim.example" not in parsed.domains
+    assert not any("victim" in u for u in parsed.urls)
+    assert len(parsed) == len(preview) > 0

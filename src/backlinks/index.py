@@ -133,6 +133,22 @@ class Index:
             raise ValueError("by must be link or domain")
         return links[links.score >= min_score].reset_index(drop=True)
 
+    def anchors(self, target: str) -> tuple[pd.DataFrame, float]:
+        """The target's anchor-text profile by class (branded, exact, partial, url, generic,
+        image, other) and the share of followed referring domains that use keyword anchors
+        (exact, partial or commercial) for at least half their links — over-optimised at
+        0.5 or more."""
+        from backlinks.quality import toxic as _toxic  # noqa: PLC0415
+
+        ev = _toxic.anchor_classes(self.store, target)
+        return _toxic.anchor_profile(ev), _toxic.over_optimisation(ev)
+
+    def spam_hosts(
+        self, *, limit: int | None = 50, seeds_file: str | Path | None = None, auto_seeds: int = 0
+    ) -> pd.DataFrame:
+        """Hosts by link-based spam score (0-100), with reasons for those scoring 70+."""
+        return self._quality(seeds_file, auto_seeds).spam_hosts(limit)
+
     def disavow(
         self,
         target: str,

@@ -1,4 +1,4 @@
-"""Link-quality commands: toxic, disavow, disavow-check."""
+"""Link-quality commands: toxic, spam-hosts, disavow, disavow-check."""
 
 from __future__ import annotations
 
@@ -20,6 +20,9 @@ from backlinks.cli.base import (
 from backlinks.index import Index
 from backlinks.output import emit_rows, safe_text
 from backlinks.quality.disavow import DisavowFile, read_disavow
+from backlinks.quality.toxic import THRESHOLDS
+
+OVER_OPTIMISED = THRESHOLDS["over_optimised_share"]
 
 MinScoreOpt = Annotated[
     float, typer.Option("--min-score", min=0, max=100, help="Lowest toxic score shown (0-100).")
@@ -60,7 +63,10 @@ def toxic(
     db: DbOpt = Path(DEFAULT_DB),
     min_score: MinScoreOpt = 50.0,
     by: Annotated[
-        str, typer.Option("--by", help="link (each backlink) or domain (referring domains).")
+        str,
+        typer.Option(
+            "--by", help="link (each backlink), domain (referring domains) or anchor (classes)."
+        ),
     ] = "link",
     seeds: SeedsOpt = None,
     auto_seeds: AutoSeedsOpt = 0,
@@ -72,8 +78,17 @@ def toxic(
 ) -> None:
     """Toxic backlinks of a target, each with a 0-100 score and the reasons behind it."""
     out_fmt = parse_format(fmt)
-    if by not in ("link", "domain"):
-        raise typer.BadParameter("--by must be link or domain")
+    if by not in ("link", "domain", "anchor"):
+        raise typer.BadParameter("--by must be link, domain or anchor")
+    if by == "anchor":
+        with _existing(db) as index:
+            profile, share = index.anchors(target)
+        verdict = "over-optimised" if share >= OVER_OPTIMISED else "natural"
+        err.print(
+            f"{share:.0%} of followed referring domains link mostly with keyword anchors: {verdict}"
+        )
+        emit_rows(profile, out_fmt, title=f"anchor classes of {target}")
+        return
     disavowed = read_disavow(disavow) if disavow else None
     if disavow and disavowed is not None:
         _report(disavowed, disavow)
@@ -97,6 +112,23 @@ def toxic(
     if out_fmt == "table" and by == "link":
         shown = shown.loc[:, [c for c in shown.columns if c not in ("source_host", "first_seen")]]
     emit_rows(shown, out_fmt, title=f"toxic {by}s of {target}")
+
+
+@app.command("spam-hosts")
+def spam_hosts(
+    db: DbOpt = Path(DEFAULT_DB),
+    seeds: SeedsOpt = None,
+    auto_seeds: AutoSeedsOpt = 0,
+    limit: LimitOpt = 50,
+    fmt: FormatOpt = "table",
+) -> None:
+    """Hosts by link-based spam score (0-100), with the reasons for the high ones."""
+    out_fmt = parse_format(fmt)
+    with _existing(db) as index:
+        df = index.spam_hosts(limit=limit or None, seeds_file=seeds, auto_seeds=auto_seeds)
+    emit_rows(
+        df.drop(columns=["host_id"]) if out_fmt == "table" else df, out_fmt, title="spam hosts"
+    )
 
 
 @app.command()

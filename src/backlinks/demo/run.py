@@ -18,6 +18,36 @@ from backlinks.output import compact_links, emit_object, emit_rows
 from backlinks.store.db import Store
 
 
+def _quality(store: Store, workdir: Path, featured: str, spam: str | None) -> None:
+    """Toxic backlinks of the featured site and of the spam network's money site, and the
+    featured site's disavow file."""
+    from backlinks.quality.context import quality_context  # noqa: PLC0415
+    from backlinks.quality.toxic import disavow_plan, toxic_domains, toxic_links  # noqa: PLC0415
+
+    ctx = quality_context(store)
+    for target in (featured, spam):
+        if target is None:
+            continue
+        links = toxic_links(store, target, ctx=ctx)
+        domains = toxic_domains(links, min_score=50)
+        Console().print(
+            f"{target}: {int((links.score >= 50).sum())} of {len(links)} backlinks score 50+ "
+            f"(toxic), from {len(domains)} referring domains"
+        )
+        shown = domains.loc[:, ["score", "source_domain", "toxic_links", "links"]].assign(
+            first_reason=[str(r).split("; ")[0].split(" (")[0][:60] for r in domains.reasons]
+        )
+        emit_rows(shown.head(8), "table", title=f"toxic referring domains of {target}")
+    text, preview = disavow_plan(
+        toxic_links(store, featured, ctx=ctx), min_score=60, target=featured
+    )
+    path = workdir / "disavow.txt"
+    path.write_text(text, encoding="utf-8")
+    Console().print(
+        f"wrote {path}: {len(preview)} entries ({int((preview.kind == 'domain').sum())} domains)"
+    )
+
+
 def run_demo(workdir: Path, *, seed: int = 7, limit: int = 25) -> Path:
     """Run the demo in ``workdir``; return the path of the index it built."""
     console = Console()
@@ -60,8 +90,13 @@ def run_demo(workdir: Path, *, seed: int = 7, limit: int = 25) -> Path:
                 f"{result['rating_before']} -> {result['rating_after']} "
                 f"({result['rating_delta']:+})"
             )
+        console.rule("link quality")
+        money = next((s.host for s in first.sites if s.role == "money"), None)
+        _quality(store, workdir, first.featured_host, money)
     console.print(
         f"\nTry: backlinks links {first.featured_host} --db {db} --format json --limit 5\n"
+        f"     backlinks toxic {money} --db {db} --by domain\n"
+        f"     backlinks disavow {first.featured_host} --db {db} > disavow.txt\n"
         f"     backlinks stats --db {db}\n"
         f"     backlinks top --db {db} --level host --by harmonic"
     )

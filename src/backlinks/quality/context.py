@@ -66,17 +66,35 @@ class QualityContext:
 
     def site_names(self, domain: str) -> list[str]:
         """Titles of the domain's home pages, split at the usual separators: the brand."""
+        from backlinks.quality.toxic import site_names  # noqa: PLC0415 - no import cycle
+
         rows = self.store.con.execute(
             "SELECT DISTINCT title FROM pages WHERE domain_id = ? AND title IS NOT NULL "
             "AND regexp_matches(url, '^https?://[^/]+/?$') LIMIT 5",
             [urls.stable_id(domain)],
         ).fetchall()
-        out: list[str] = []
-        for (title,) in rows:
-            for sep in (" | ", " – ", " — ", " - ", " · ", ": "):
-                if sep in str(title):
-                    out.extend(p.strip() for p in str(title).split(sep) if p.strip())
-        return [n for n in out if 3 <= len(n) <= 40]
+        return site_names([str(r[0]) for r in rows])
+
+    def spam_hosts(self, limit: int | None = 50) -> pd.DataFrame:
+        """Hosts by spam score (0–100), highest first, with reasons for the high ones."""
+        order = np.argsort(-self.host_scores, kind="stable")
+        if limit:
+            order = order[:limit]
+        ids = self.host_ids[order]
+        names = dict(
+            self.store.con.execute(
+                "SELECT host_id, host FROM hosts WHERE host_id IN (SELECT unnest(?::BIGINT[]))",
+                [ids.tolist()],
+            ).fetchall()
+        )
+        return pd.DataFrame(
+            {
+                "host": [names.get(int(i), str(int(i))) for i in ids],
+                "spam_score": np.round(100 * self.host_scores[order], 1),
+                "reasons": [self.host_why.get(int(i), "") for i in ids],
+                "host_id": ids,
+            }
+        )
 
     def twins_for(self, ev: pd.DataFrame) -> dict[str, Cluster]:
         """The twin groups (see :func:`find_twins`) with members among ``ev``'s referrers."""

@@ -48,6 +48,7 @@ WEIGHTS: Final[dict[str, float]] = {
     "repeated_anchor": 0.35,  # the same commercial anchor from many referring domains
     "velocity": 0.3,  # part of a burst of new links from the domain
     "commercial_anchor": 0.2,  # a keyword anchor of commercial intent
+    "over_optimised": 0.2,  # exact/partial anchor on an over-optimised profile
     "sitewide": 0.15,  # on most pages of the source site (footer, sidebar)
 }
 #: Thresholds that turn a measurement into evidence.
@@ -57,7 +58,8 @@ THRESHOLDS: Final[dict[str, float]] = {
     "sitewide_share": 0.5,  # share of the source site's pages carrying the link
     "sitewide_pages": 3,  # fewest source-site pages for "sitewide"
     "velocity_new": 5,  # new links from one domain in one snapshot
-    "velocity_ratio": 2.0,  # new links / links it had before
+    "over_optimised_share": 0.5,  # referring domains with exact/partial anchors
+    "velocity_ratio": 0.25,  # new links / links it had before (growth)
     "spam_host_min": 0.7,  # host spam scores below this are not evidence
 }
 
@@ -97,18 +99,6 @@ def _judge(ev: pd.DataFrame, ctx: QualityContext, target_domain: str) -> _Judge:
     judge = _Judge(len(ev))
     pos = np.arange(len(ev))
     followed = ~(ev.nofollow | ev.ugc | ev.sponsored).to_numpy(bool)
-    # the source host's own spam score
-    host_score = ev.src_host_id.map(lambda h: ctx.host_score(int(h))[0]).to_numpy(float)
-    hit = host_score >= THRESHOLDS["spam_host_min"]
-    judge.add(
-        "spam_host",
-        pos[hit],
-        host_score[hit],
-        [
-            f"source host spam score {round(100 * s)}: {ctx.host_score(int(h))[1]}"
-            for s, h in zip(host_score[hit], ev.src_host_id[hit], strict=True)
-        ],
-    )
     # link networks: global reciprocal clusters, then twins among this target's referrers
     for name, cluster in ctx.networks.items():
         rows = pos[ev.src_domain_id.isin(cluster.members).to_numpy(bool)]
@@ -134,8 +124,21 @@ def _judge(ev: pd.DataFrame, ctx: QualityContext, target_domain: str) -> _Judge:
             "domains are link-network members linking it with commercial anchors"
         )
         judge.add("boosted_source", rows, np.ones(rows.size), [why] * rows.size)
+    # the source host's own spam score
+    host_score = ev.src_host_id.map(lambda h: ctx.host_score(int(h))[0]).to_numpy(float)
+    hit = host_score >= THRESHOLDS["spam_host_min"]
+    judge.add(
+        "spam_host",
+        pos[hit],
+        host_score[hit],
+        [
+            f"source host spam score {round(100 * s)}: {ctx.host_score(int(h))[1]}"
+            for s, h in zip(host_score[hit], ev.src_host_id[hit], strict=True)
+        ],
+    )
     _anchor_evidence(ev, judge, pos, followed)
     _page_evidence(ev, judge, pos, followed)
+    _profile_evidence(ev, judge, pos)
     return judge
 
 
@@ -166,6 +169,46 @@ def _anchor_evidence(
             for c, a in zip(cls[hit], ev.anchor[hit], strict=True)
         ],
     )
+
+
+def anchor_profile(ev: pd.DataFrame) -> pd.DataFrame:
+    """Anchor classes of a classified evidence frame: referring domains, links and the share
+    of referring domains per class (a domain counts once per class it uses)."""
+    if ev.empty:
+        return pd.DataFrame(columns=["anchor_class", "referring_domains", "links", "share"])
+    total = ev.src_domain_id.nunique()
+    grouped = ev.groupby("anchor_class").agg(
+        referring_domains=("src_domain_id", "nunique"), links=("anchor", "size")
+    )
+    grouped = grouped.reindex(list(anchor_mod.CLASSES), fill_value=0).reset_index()
+    grouped["share"] = (grouped.referring_domains / total).round(3)
+    return grouped.sort_values("referring_domains", ascending=False, kind="stable").reset_index(
+        drop=True
+    )
+
+
+def over_optimisation(ev: pd.DataFrame) -> float:
+    """Share of the followed referring domains at least half of whose links to the target
+    carry a keyword anchor — exact- or partial-match, or commercial (natural profiles are led
+    by branded and URL anchors)."""
+    followed = ev[~(ev.nofollow | ev.ugc | ev.sponsored)]
+    if followed.empty:
+        return 0.0
+    keyword = followed.anchor_class.isin(("exact", "partial")) | followed.commercial
+    per_domain = keyword.astype(float).groupby(followed.src_domain_id).mean()
+    return float((per_domain >= 0.5).mean())
+
+
+def _profile_evidence(ev: pd.DataFrame, judge: _Judge, pos: np.ndarray) -> None:
+    share = over_optimisation(ev)
+    if share < THRESHOLDS["over_optimised_share"]:
+        return
+    hit = (ev.anchor_class.isin(("exact", "partial")) | ev.commercial).to_numpy(bool)
+    why = (
+        f"over-optimised anchor profile: {share:.0%} of followed referring domains link "
+        "mostly with keyword anchors"
+    )
+    judge.add("over_optimised", pos[hit], np.ones(int(hit.sum())), [why] * int(hit.sum()))
 
 
 def _page_evidence(ev: pd.DataFrame, judge: _Judge, pos: np.ndarray, followed: np.ndarray) -> None:
@@ -234,7 +277,7 @@ def _page_evidence(ev: pd.DataFrame, judge: _Judge, pos: np.ndarray, followed: n
         spike = bursts[
             (bursts.snap > 1)
             & (bursts.new >= THRESHOLDS["velocity_new"])
-            & (bursts.new >= THRESHOLDS["velocity_ratio"] * np.maximum(bursts.before, 1))
+            & (bursts.new >= THRESHOLDS["velocity_ratio"] * bursts.before)
         ]
         for rec in spike.itertuples(index=False):
             rows = pos[
@@ -262,6 +305,32 @@ def _classify(ev: pd.DataFrame, brand: anchor_mod.Brand) -> pd.DataFrame:
         )
         commercial.append(anchor_mod.is_commercial(str(anchor)))
     return ev.assign(anchor_class=classes, commercial=commercial)
+
+
+def anchor_classes(store: Store, target: str, *, mode: Mode = "auto") -> pd.DataFrame:
+    """The target's external backlinks with their anchor class and commercial flag."""
+    resolved = resolve_target(target, mode)
+    ev = backlink_evidence(store, resolved)
+    if ev.empty:
+        return ev.assign(anchor_class=[], commercial=[])
+    host = resolved.value if resolved.mode in ("host", "domain") else urls.host_of(resolved.value)
+    domain = urls.registrable_domain(host)
+    rows = store.con.execute(
+        "SELECT DISTINCT title FROM pages WHERE domain_id = ? AND title IS NOT NULL "
+        "AND regexp_matches(url, '^https?://[^/]+/?$') LIMIT 5",
+        [urls.stable_id(domain)],
+    ).fetchall()
+    return _classify(ev, anchor_mod.Brand.of(domain, site_names([str(r[0]) for r in rows])))
+
+
+def site_names(titles: list[str]) -> list[str]:
+    """Brand candidates from home-page titles, split at the usual separators."""
+    out: list[str] = []
+    for title in titles:
+        for sep in (" | ", " – ", " — ", " - ", " · ", ": "):
+            if sep in title:
+                out.extend(p.strip() for p in title.split(sep) if p.strip())
+    return [n for n in out if 3 <= len(n) <= 40]
 
 
 COLUMNS: Final = (
