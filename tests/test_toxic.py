@@ -225,3 +225,42 @@ def test_hostile_anchor_text_cannot_forge_disavow_entries(tmp_path: Path) -> Non
     assert "victim.example" not in parsed.domains
     assert not any("victim" in u for u in parsed.urls)
     assert len(parsed) == len(preview) > 0
+
+
+def test_link_directory_pages_and_spam_mass(tmp_path: Path) -> None:
+    """A page with hundreds of external links is evidence against its links; with trusted
+    seeds the spam-mass columns are filled."""
+    when = datetime(2024, 5, 1, tzinfo=UTC)
+    many = "".join(f"<li><a href='https://site{i}.example/'>site {i}</a></li>" for i in range(1200))
+    pages = [
+        SynthPage(
+            "https://directory.example/all",
+            200,
+            f"<html><body><main><ul>{many}<li><a href='https://target.example/'>target"
+            "</a></li></ul></main></body></html>".encode(),
+            "text/html",
+            when,
+        ),
+        SynthPage(
+            "https://news.example/story",
+            200,
+            b"<html><body><main><p>Read <a href='https://target.example/'>Target</a> and "
+            b"<a href='https://directory.example/all'>a list</a>.</p></main></body></html>",
+            "text/html",
+            when,
+        ),
+    ]
+    path = tmp_path / "dir.warc.gz"
+    write_warc(pages, path)
+    seeds = tmp_path / "seeds.txt"
+    seeds.write_text("news.example\n")
+    with backlinks.open(tmp_path / "dir.duckdb") as index:
+        index.ingest(path)
+        links = index.toxic("target.example", min_score=0, seeds_file=seeds)
+    by_source = {r.source_domain: r for r in links.itertuples()}
+    directory = by_source["directory.example"]
+    assert "source page has 1,201 external links" in directory.reasons
+    assert directory.score >= 50
+    assert by_source["news.example"].score < 50
+    assert links.source_spam_mass.notna().all()
+    assert by_source["news.example"].source_spam_mass < directory.source_spam_mass

@@ -42,12 +42,22 @@ class QualityContext:
     store: Store
     host_ids: npt.NDArray[np.int64]  # sorted stable host ids
     host_scores: npt.NDArray[np.float64]  # spam score in [0, 1] per host
+    host_mass: npt.NDArray[np.float64]  # relative spam mass per host (NaN without seeds)
     host_why: dict[int, str]  # reasons, for hosts that score at least 0.7
     domain_graph: Graph
     networks: dict[str, Cluster]
     twins: dict[str, Cluster]
     boosted: dict[int, tuple[int, int]]  # domain → (spam referrers, referring domains)
     _names: dict[int, str] = field(default_factory=dict)
+
+    def host_values(self, host_ids: npt.ArrayLike) -> tuple[npt.NDArray[np.float64], ...]:
+        """Spam score and relative spam mass of many hosts (0 and NaN where unknown)."""
+        want = np.asarray(host_ids, dtype=np.int64)
+        pos = np.clip(np.searchsorted(self.host_ids, want), 0, max(self.host_ids.size - 1, 0))
+        found = (self.host_ids.size > 0) & (self.host_ids[pos] == want)
+        score = np.where(found, self.host_scores[pos] if self.host_ids.size else 0.0, 0.0)
+        mass = np.where(found, self.host_mass[pos] if self.host_ids.size else np.nan, np.nan)
+        return score, mass
 
     def host_score(self, host_id: int) -> tuple[float, str]:
         """Spam score of a host (0 when unknown) and its reasons."""
@@ -91,6 +101,7 @@ class QualityContext:
             {
                 "host": [names.get(int(i), str(int(i))) for i in ids],
                 "spam_score": np.round(100 * self.host_scores[order], 1),
+                "spam_mass": np.round(self.host_mass[order], 3),
                 "reasons": [self.host_why.get(int(i), "") for i in ids],
                 "host_id": ids,
             }
@@ -138,8 +149,9 @@ def find_twins(store: Store, *, max_sharing: int = TWIN_MAX_SHARING) -> dict[str
 
 def score_hosts(
     g: Graph, *, seeds: list[int] | None = None, auto_seeds: int = 0
-) -> tuple[npt.NDArray[np.float64], list[str]]:
-    """Spam score in [0, 1] of every host of a host graph, and the reasons of those scoring
+) -> tuple[npt.NDArray[np.float64], list[str], npt.NDArray[np.float64]]:
+    """Spam score in [0, 1] of every host of a host graph, its relative spam mass (NaN
+    without seeds), and the reasons of those scoring
     :data:`REASONS_FROM` or more: link features (with TrustRank when seeds are given or
     chosen) through the default unsupervised formula of :mod:`backlinks.quality.hostspam`."""
     from backlinks.analysis.authority import dense_of  # noqa: PLC0415 - numba import
@@ -149,7 +161,7 @@ def score_hosts(
     from backlinks.rank.trust import select_seeds, trustrank  # noqa: PLC0415
 
     if g.n == 0:
-        return np.zeros(0), []
+        return np.zeros(0), [], np.zeros(0)
     pr = pagerank(g).scores.astype(np.float64)
     chosen = np.zeros(0, dtype=np.int64)
     if seeds:
@@ -164,7 +176,8 @@ def score_hosts(
         "; ".join(hostspam.top_reasons(features.iloc[i])) if scores[i] >= REASONS_FROM else ""
         for i in range(g.n)
     ]
-    return scores, why
+    mass = hostspam.spam_mass(pr, trust)[0] if trust is not None else np.full(g.n, np.nan)
+    return scores, why, np.asarray(mass, dtype=np.float64)
 
 
 def quality_context(
@@ -177,14 +190,16 @@ def quality_context(
     from ``seeds`` — stable host ids — or ``auto_seeds`` chosen by inverse PageRank, when
     given); domain graph → reciprocal link networks; links → twin groups."""
     hosts = build_graph(store, "host")
-    scores, why = score_hosts(hosts, seeds=seeds, auto_seeds=auto_seeds)
+    scores, why, mass = score_hosts(hosts, seeds=seeds, auto_seeds=auto_seeds)
     domains = build_graph(store, "domain")
     networks = {f"link network #{i}": c for i, c in enumerate(reciprocal_clusters(domains), 1)}
     host_why = {int(hosts.ids[i]): why[i] for i in np.flatnonzero(scores >= REASONS_FROM)}
     twins = find_twins(store)
     members = {m for c in (*networks.values(), *twins.values()) for m in c.members}
     boosted = boosted_domains(store, domains, members)
-    return QualityContext(store, hosts.ids, scores, host_why, domains, networks, twins, boosted)
+    return QualityContext(
+        store, hosts.ids, scores, mass, host_why, domains, networks, twins, boosted
+    )
 
 
 def boosted_domains(store: Store, domains: Graph, members: set[int]) -> dict[int, tuple[int, int]]:

@@ -44,7 +44,7 @@ WEIGHTS: Final[dict[str, float]] = {
     "paid_undisclosed": 0.6,  # page says it is sponsored, the link is followed
     "followed_comment": 0.3,  # followed link in a comment section
     "comment_spam": 0.55,  # keyword anchor in a comment / ugc link
-    "many_outlinks": 0.5,  # page with hundreds of external links
+    "many_outlinks": 0.6,  # page with hundreds or thousands of external links
     "repeated_anchor": 0.35,  # the same commercial anchor from many referring domains
     "velocity": 0.3,  # part of a burst of new links from the domain
     "commercial_anchor": 0.2,  # a keyword anchor of commercial intent
@@ -256,7 +256,7 @@ def _page_evidence(ev: pd.DataFrame, judge: _Judge, pos: np.ndarray, followed: n
     judge.add(
         "many_outlinks",
         pos[hit],
-        np.minimum(1.0, many[hit] / (3 * THRESHOLDS["many_outlinks"])) * 0.5 + 0.5,
+        np.minimum(1.0, 0.5 + 0.5 * np.log10(many[hit] / THRESHOLDS["many_outlinks"])),
         [f"source page has {m:,} external links" for m in many[hit]],
     )
     pages, linking = ev.site_pages.to_numpy(int), ev.site_pages_linking.to_numpy(int)
@@ -335,7 +335,8 @@ def site_names(titles: list[str]) -> list[str]:
 
 COLUMNS: Final = (
     "score", "source_url", "target_url", "anchor", "anchor_class", "reasons", "source_domain",
-    "source_host", "nofollow", "ugc", "sponsored", "section", "first_seen", "last_seen",
+    "source_host", "source_spam_score", "source_spam_mass", "nofollow", "ugc", "sponsored",
+    "section", "first_seen", "last_seen",
 )  # fmt: skip
 
 
@@ -361,9 +362,12 @@ def toxic_links(
         return pd.DataFrame(columns=[*COLUMNS, "src_domain_id"])
     ev = _classify(ev, anchor_mod.Brand.of(domain, ctx.site_names(domain)))
     judge = _judge(ev, ctx, domain)
+    host_score, host_mass = ctx.host_values(ev.src_host_id.to_numpy(np.int64))
     ev = ev.assign(
         score=judge.scores(),
         reasons=["; ".join(dict.fromkeys(t)) for t in judge.texts],
+        source_spam_score=np.round(100 * host_score, 1),
+        source_spam_mass=np.round(host_mass, 3),
     )
     if disavowed is not None:
         ev["disavowed"] = [
@@ -381,7 +385,8 @@ def toxic_links(
 def toxic_domains(links: pd.DataFrame, *, min_score: float = 0.0) -> pd.DataFrame:
     """Referring domains of a :func:`toxic_links` frame (computed with ``min_score=0``):
     score (their worst link), links, toxic links (at or above ``min_score``), reasons."""
-    cols = ["score", "source_domain", "links", "toxic_links", "toxic_share", "reasons"]
+    cols = ["score", "source_domain", "links", "toxic_links", "toxic_share", "spam_score",
+            "spam_mass", "reasons"]  # fmt: skip
     if links.empty:
         return pd.DataFrame(columns=cols)
     rows = []
@@ -395,6 +400,8 @@ def toxic_domains(links: pd.DataFrame, *, min_score: float = 0.0) -> pd.DataFram
                 len(grp),
                 len(toxic),
                 round(len(toxic) / len(grp), 3),
+                float(grp.source_spam_score.max()),
+                float(grp.source_spam_mass.max()),
                 "; ".join(reasons),
             )
         )
