@@ -42,13 +42,15 @@ def parse_format(value: str) -> Format:
     return value  # type: ignore[return-value]
 
 
-def open_existing(db: Path) -> Index:
+def open_existing(db: Path, *, writable: bool = False) -> Index:
+    """An index that must already exist (exit 2 with a hint otherwise); read-only unless
+    the command caches graphs beside it."""
     if not db.exists():
         err.print(
             f"[red]No index at {safe_text(db)}[/red] — run `backlinks ingest PATH --db {db}`."
         )
         raise typer.Exit(2)
-    return Index(db, read_only=True)
+    return Index(db, read_only=not writable)
 
 
 def main() -> None:

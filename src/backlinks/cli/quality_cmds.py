@@ -15,9 +15,9 @@ from backlinks.cli.base import (
     LimitOpt,
     app,
     err,
+    open_existing,
     parse_format,
 )
-from backlinks.index import Index
 from backlinks.output import emit_rows, safe_text
 from backlinks.quality.disavow import DisavowFile, read_disavow
 from backlinks.quality.toxic import THRESHOLDS
@@ -34,15 +34,6 @@ SeedsOpt = Annotated[
 AutoSeedsOpt = Annotated[
     int, typer.Option("--auto-seeds", min=0, help="Choose this many trusted seeds by inverse PR.")
 ]
-
-
-def _existing(db: Path) -> Index:
-    if not db.exists():
-        err.print(
-            f"[red]No index at {safe_text(db)}[/red] — run `backlinks ingest PATH --db {db}`."
-        )
-        raise typer.Exit(2)
-    return Index(db)
 
 
 def _report(disavowed: DisavowFile, path: Path) -> None:
@@ -81,7 +72,7 @@ def toxic(
     if by not in ("link", "domain", "anchor"):
         raise typer.BadParameter("--by must be link, domain or anchor")
     if by == "anchor":
-        with _existing(db) as index:
+        with open_existing(db, writable=True) as index:
             profile, share = index.anchors(target)
         verdict = "over-optimised" if share >= OVER_OPTIMISED else "natural"
         err.print(
@@ -92,7 +83,7 @@ def toxic(
     disavowed = read_disavow(disavow) if disavow else None
     if disavow and disavowed is not None:
         _report(disavowed, disavow)
-    with _existing(db) as index:
+    with open_existing(db, writable=True) as index:
         try:
             df = index.toxic(
                 target,
@@ -124,7 +115,7 @@ def spam_hosts(
 ) -> None:
     """Hosts by link-based spam score (0-100), with the reasons for the high ones."""
     out_fmt = parse_format(fmt)
-    with _existing(db) as index:
+    with open_existing(db, writable=True) as index:
         df = index.spam_hosts(limit=limit or None, seeds_file=seeds, auto_seeds=auto_seeds)
     emit_rows(
         df.drop(columns=["host_id"]) if out_fmt == "table" else df, out_fmt, title="spam hosts"
@@ -155,7 +146,7 @@ def disavow(
     existing = read_disavow(merge) if merge else None
     if merge and existing is not None:
         _report(existing, merge)
-    with _existing(db) as index:
+    with open_existing(db, writable=True) as index:
         text, preview = index.disavow(
             target,
             min_score=min_score,

@@ -91,7 +91,7 @@ def rank(
         emit_rows(authority.rank_graph(graph, limit=limit or None), out_fmt, title="ranks")
         return
     if disavow is not None:
-        with open_existing_rw(db) as index:
+        with open_existing(db, writable=True) as index:
             exclude = _exclusion(index, disavow)
             for lv in levels:
                 df = authority.rank_compare(index.store, lv, exclude, limit=limit or 50)  # type: ignore[arg-type]
@@ -200,12 +200,3 @@ def _exclusion(index: Index, path: Path) -> Exclusion:
         f"{len(parsed.urls):,} URLs from {safe_text(path)}"
     )
     return exclude
-
-
-def open_existing_rw(db: Path) -> Index:
-    if not db.exists():
-        err.print(
-            f"[red]No index at {safe_text(db)}[/red] — run `backlinks ingest PATH --db {db}`."
-        )
-        raise typer.Exit(2)
-    return Index(db)
