@@ -297,7 +297,10 @@ def test_crawl_delay_spaces_requests(site_crawl: SiteCrawl) -> None:
     times = [h.at for h in site_crawl.hits if h.host == CRAWL_DELAY_HOST]
     assert len(times) >= 4  # robots.txt, sitemaps, pages
     gaps = [b - a for a, b in itertools.pairwise(times)]
-    assert min(gaps) >= delay - 0.05, gaps
+    # arrival times at the server jitter with the machine's load (a request sent on time can
+    # arrive late, the next one on time), so allow a fifth of the delay; no delay would give
+    # gaps of a few milliseconds, as the other hosts show
+    assert min(gaps) >= delay * 0.8, gaps
     # and the other hosts, with no delay, were not held back to it
     fast = [h.at for h in site_crawl.hits if h.host == FEATURED]
     assert min(b - a for a, b in itertools.pairwise(fast)) < delay / 2

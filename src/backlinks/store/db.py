@@ -42,7 +42,15 @@ class Store:
             raise FileNotFoundError(f"no backlinks index at {self.path} (run `backlinks ingest`)")
         if not read_only:
             self.moved_aside = _set_aside_unborn(self.path)
-        self.con = duckdb.connect(str(self.path), read_only=read_only)
+        try:
+            self.con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.Error as exc:
+            # A kill while DuckDB wrote a new file's headers can leave a file past the size
+            # check whose header is still invalid: nothing in it was ever committed.
+            if read_only or "not a valid DuckDB database file" not in str(exc):
+                raise
+            self.moved_aside += _set_aside_unborn(self.path, force=True)
+            self.con = duckdb.connect(str(self.path))
         if not read_only:
             self._migrate()
 
@@ -184,11 +192,12 @@ def extend_window(con: duckdb.DuckDBPyConnection, batch: Batch) -> None:
 _MIN_DB_BYTES = 3 * 4096
 
 
-def _set_aside_unborn(path: Path) -> list[Path]:
+def _set_aside_unborn(path: Path, *, force: bool = False) -> list[Path]:
     """Move aside an index file (and its WAL) that a kill left before DuckDB finished
-    writing its headers: it can hold no committed data, and DuckDB refuses to open it.
-    Renamed, never deleted; returns the new names."""
-    if not path.exists() or path.stat().st_size >= _MIN_DB_BYTES:
+    writing its headers (shorter than them, or — ``force`` — refused by DuckDB as not a
+    database): it can hold no committed data, and DuckDB will not open it. Renamed, never
+    deleted; returns the new names."""
+    if not path.exists() or (path.stat().st_size >= _MIN_DB_BYTES and not force):
         return []
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
     moved = []
