@@ -15,6 +15,8 @@ from backlinks.quality.disavow import DisavowFile
 from backlinks.store.db import Store
 
 if TYPE_CHECKING:
+    from backlinks.analysis.profile import Profile
+    from backlinks.graph.build import Exclusion
     from backlinks.quality.context import QualityContext
 
 
@@ -133,16 +135,6 @@ class Index:
             raise ValueError("by must be link or domain")
         return links[links.score >= min_score].reset_index(drop=True)
 
-    def anchors(self, target: str) -> tuple[pd.DataFrame, float]:
-        """The target's anchor-text profile by class (branded, exact, partial, url, generic,
-        image, other) and the share of followed referring domains that use keyword anchors
-        (exact, partial or commercial) for at least half their links — over-optimised at
-        0.5 or more."""
-        from backlinks.quality import toxic as _toxic  # noqa: PLC0415
-
-        ev = _toxic.anchor_classes(self.store, target)
-        return _toxic.anchor_profile(ev), _toxic.over_optimisation(ev)
-
     def spam_hosts(
         self, *, limit: int | None = 50, seeds_file: str | Path | None = None, auto_seeds: int = 0
     ) -> pd.DataFrame:
@@ -175,6 +167,110 @@ class Index:
             seeds = read_node_list(Path(seeds_file), "host") if seeds_file else None
             self._ctx = (key, quality_context(self.store, seeds=seeds, auto_seeds=auto_seeds))
         return self._ctx[1]
+
+    # ---- backlink answers (analysis/*) ---------------------------------------------------
+
+    def profile(
+        self, target: str, *, disavow: str | Path | None = None, limit: int = 20
+    ) -> Profile:
+        """Profile of a URL, host or domain: summary figures and section DataFrames
+        (anchors, top domains, best pages, TLDs, sections, velocity, rating spread); with
+        ``disavow``, as if that disavow file's links were gone."""
+        from backlinks.analysis.profile import profile  # noqa: PLC0415
+
+        exclude = self._exclusion(disavow) if disavow else None
+        return profile(self.store, target, exclude=exclude, limit=limit)
+
+    def anchors(self, target: str) -> tuple[pd.DataFrame, float]:
+        """The target's anchor-text profile by class (branded, exact, partial, url, generic,
+        image, other) and the share of followed referring domains that use keyword anchors
+        (exact, partial or commercial) for at least half their links — over-optimised at
+        0.5 or more."""
+        from backlinks.quality import toxic as _toxic  # noqa: PLC0415
+
+        ev = _toxic.anchor_classes(self.store, target)
+        return _toxic.anchor_profile(ev), _toxic.over_optimisation(ev)
+
+    def new_lost(
+        self, target: str, *, from_snapshot: int | None = None, to_snapshot: int | None = None
+    ) -> pd.DataFrame:
+        """Backlinks new and lost between two snapshots (default: the last two), with the
+        reason of each loss."""
+        from backlinks.analysis.history import new_lost  # noqa: PLC0415
+
+        return new_lost(self.store, target, from_snapshot=from_snapshot, to_snapshot=to_snapshot)
+
+    def timeline(self, target: str) -> pd.DataFrame:
+        """Referring domains and links of the target per snapshot, new and lost."""
+        from backlinks.analysis.history import timeline  # noqa: PLC0415
+
+        return timeline(self.store, target)
+
+    def intersect(
+        self, me: str, competitors: list[str], *, min_competitors: int = 1, limit: int | None = 100
+    ) -> pd.DataFrame:
+        """Domains linking to at least ``min_competitors`` competitors but not to me."""
+        from backlinks.analysis.competitors import intersect  # noqa: PLC0415
+
+        return intersect(self.store, me, competitors, min_competitors=min_competitors, limit=limit)
+
+    def gap(self, me: str, competitors: list[str], *, limit: int | None = 100) -> pd.DataFrame:
+        """Competitor pages ranked by the referring domains that link them but not me."""
+        from backlinks.analysis.competitors import gap  # noqa: PLC0415
+
+        return gap(self.store, me, competitors, limit=limit)
+
+    def broken(self, target: str, *, limit: int | None = None) -> pd.DataFrame:
+        """Backlinks to my URLs that answer 404/410 or end in redirect chains, with the live
+        page that should receive a redirect."""
+        from backlinks.analysis.reclaim import broken  # noqa: PLC0415
+
+        return broken(self.store, target, limit=limit)
+
+    def lost(self, target: str, *, min_rating: float = 20.0) -> pd.DataFrame:
+        """Lost backlinks worth asking back (rated sources)."""
+        from backlinks.analysis.lost import lost_worth_asking  # noqa: PLC0415
+
+        return lost_worth_asking(self.store, target, min_rating=min_rating)
+
+    def mentions(
+        self, target: str, *, brand: list[str] | None = None, limit: int | None = 100
+    ) -> pd.DataFrame:
+        """Indexed pages that name my brand or domain but do not link to me."""
+        from backlinks.analysis.mentions import unlinked_mentions  # noqa: PLC0415
+
+        return unlinked_mentions(self.store, target, brand=brand, limit=limit)
+
+    def prospects(self, target: str | None = None, status: str | None = None) -> pd.DataFrame:
+        """The outreach pipeline's prospects (optionally for one target / status)."""
+        from backlinks.analysis.outreach import list_prospects  # noqa: PLC0415
+
+        return list_prospects(self.store, target, status)
+
+    def referral(self, target: str, *, by: str = "link", limit: int | None = None) -> pd.DataFrame:
+        """Estimated monthly referral clicks per backlink (or per referring domain)."""
+        from backlinks.analysis.referral import referral  # noqa: PLC0415
+
+        return referral(self.store, target, by=by, limit=limit)  # type: ignore[arg-type]
+
+    def search(self, query: str, *, limit: int = 10) -> pd.DataFrame:
+        """BM25 full-text search over the indexed pages, lifted by link authority."""
+        from backlinks.analysis.search import search  # noqa: PLC0415
+
+        return search(self.store, query, limit=limit)
+
+    def report(self, target: str, out: str | Path, *, tables: str | Path | None = None) -> Path:
+        """Write the self-contained HTML report for a target; returns its path."""
+        from backlinks.report.build import build_report  # noqa: PLC0415
+
+        return build_report(
+            self.store, target, out=Path(out), tables=Path(tables) if tables else None
+        )
+
+    def _exclusion(self, path: str | Path) -> Exclusion:
+        from backlinks.quality.disavow import exclusion_of, read_disavow  # noqa: PLC0415
+
+        return exclusion_of(self.store, read_disavow(path))
 
     def export(self, folder: str | Path) -> list[Path]:
         """Export every table to Parquet files in ``folder``."""

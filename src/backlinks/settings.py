@@ -56,6 +56,12 @@ _ALL: Final = (
     ),
     Setting("extract.text_limit", 65536, "Characters of visible page text kept per page."),
     Setting("extract.anchor_limit", 512, "Characters of anchor text kept per link."),
+    Setting("relevance.fit_pages", 20_000, "Pages the TF-IDF vocabulary is fitted on."),
+    Setting("relevance.text_chars", 20_000, "Characters of each page's text used."),
+    Setting("relevance.domain_pages", 200, "Pages averaged into a domain's centroid."),
+    Setting("relevance.max_features", 200_000, "Largest TF-IDF vocabulary (most frequent)."),
+    Setting("relevance.max_topics", 20, "Most topic clusters tried by topic_labels."),
+    Setting("relevance.seed", 0, "Seed of k-means and the silhouette sample."),
 )
 
 SETTINGS: Final[dict[str, Setting]] = {s.name: s for s in _ALL}

@@ -171,19 +171,34 @@ def whatif(
     db: DbOpt = Path(DEFAULT_DB),
     level: Annotated[str, typer.Option("--level", help="page, host or domain.")] = "domain",
     disavow: DisavowOpt = None,
+    query: Annotated[
+        str | None,
+        typer.Option("--query", help="Also show the target page's position for this search."),
+    ] = None,
     fmt: FormatOpt = "table",
 ) -> None:
-    """How the target's PageRank and rating would change if the sources linked to it."""
+    """How the target's PageRank and rating would change if the sources linked to it (and,
+    with --query, its position in `backlinks search` for that query)."""
     out_fmt = parse_format(fmt)
     if level not in ("page", "host", "domain"):
         raise typer.BadParameter("--level must be page, host or domain")
+    if query is not None and level == "host":
+        raise typer.BadParameter("--query needs --level page or domain (what search uses)")
     from backlinks.analysis import authority  # noqa: PLC0415
 
     with Index(db) as index:
         exclude = _exclusion(index, disavow) if disavow else None
         result = authority.whatif(index.store, source, target, level, exclude=exclude)  # type: ignore[arg-type]
+        if query is not None:
+            from backlinks.analysis.search_whatif import whatif_position  # noqa: PLC0415
+
+            result |= whatif_position(
+                index.store, query, source, target, level=level, exclude=exclude
+            )
     if disavow:
         result["disavow_file"] = str(disavow)
+    if query is not None and result["position_before"] is None:
+        err.print(f"{safe_text(target)} does not match {safe_text(query)!r}: no position.")
     emit_object(result, out_fmt)
 
 

@@ -49,7 +49,7 @@ ORDER BY k.source_url, k.target_url
 """
 
 
-def _verdict(row: pd.Series) -> str:
+def verdict(row: pd.Series) -> str:
     if row["state"] == "skipped" and row["reason"] == "robots_disallowed":
         return "blocked_robots"
     if row["state"] == "failed" or pd.isna(row["http_status"]):
@@ -109,7 +109,7 @@ async def verify(
         _STATUS_SQL.format(cond=cond),
         [*params, snap, own_domain, snap, snap, snap],
     )
-    df["status"] = df.apply(_verdict, axis=1) if len(df) else []
+    df["status"] = df.apply(verdict, axis=1) if len(df) else []
     _record_history(store, df)
     cols = [
         "source_url",

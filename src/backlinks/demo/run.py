@@ -1,7 +1,8 @@
 """``backlinks demo``: the whole pipeline on a synthetic web, end to end and offline.
 
 Generates two snapshots of a synthetic multi-site web (four weeks apart), writes each as a
-gzip WARC, ingests both into a DuckDB index and prints the backlinks of the featured site.
+gzip WARC, ingests both into a DuckDB index, prints the backlinks of the featured site,
+ranks the web, scores toxic links, writes a disavow file and the HTML report.
 """
 
 from __future__ import annotations
@@ -93,10 +94,23 @@ def run_demo(workdir: Path, *, seed: int = 7, limit: int = 25) -> Path:
         console.rule("link quality")
         money = next((s.host for s in first.sites if s.role == "money"), None)
         _quality(store, workdir, first.featured_host, money)
+        console.rule("report")
+        from backlinks.report.build import build_report  # noqa: PLC0415
+
+        report_path = build_report(
+            store, first.featured_host, out=workdir / "report.html", tables=workdir / "tables"
+        )
+        console.print(
+            f"report: {report_path.resolve()} (open it in a browser; it needs no network)"
+        )
     console.print(
         f"\nTry: backlinks links {first.featured_host} --db {db} --format json --limit 5\n"
         f"     backlinks toxic {money} --db {db} --by domain\n"
         f"     backlinks disavow {first.featured_host} --db {db} > disavow.txt\n"
+        f"     backlinks profile {first.featured_host} --db {db}\n"
+        f"     backlinks new-lost {first.featured_host} --db {db}\n"
+        f"     backlinks intersect {first.featured_host} --competitor {money} --db {db}\n"
+        f'     backlinks search "gravel bike" --db {db}\n'
         f"     backlinks stats --db {db}\n"
         f"     backlinks top --db {db} --level host --by harmonic"
     )
