@@ -100,8 +100,9 @@ def toxic(
     if df.empty:
         err.print(f"No backlinks of {safe_text(target)} score {min_score:g} or more.")
     shown = df.drop(columns=[c for c in ("src_domain_id",) if c in df.columns])
-    if out_fmt == "table" and by == "link":
-        shown = shown.loc[:, [c for c in shown.columns if c not in ("source_host", "first_seen")]]
+    if out_fmt == "table" and by == "link":  # a terminal is narrow: CSV/JSON keep every column
+        keep = ("score", "source_url", "target_url", "anchor", "anchor_class", "reasons")
+        shown = shown.loc[:, [c for c in shown.columns if c in (*keep, "disavowed")]]
     emit_rows(shown, out_fmt, title=f"toxic {by}s of {target}")
 
 
