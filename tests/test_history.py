@@ -5,6 +5,7 @@ prints all three formats; the real WARC samples give consistent answers."""
 
 from __future__ import annotations
 
+import gzip
 import itertools
 import json
 import shutil
@@ -294,3 +295,33 @@ def test_real_warc_samples(tmp_path: Path) -> None:
                 assert set(got.reason) <= allowed | set(
                     got.reason[got.reason.str.startswith("page error")]
                 )
+
+
+def _release(folder: Path, stem: str, edges: list[tuple[int, int]]) -> None:
+    """A Common Crawl host-graph release: vertices (reversed hosts) and edges files."""
+    vertices = {0: "com.example", 1: "com.example.www", 2: "org.other", 3: "uk.co.bbc.news"}
+    lines = "".join(f"{vid}\t{name}\n" for vid, name in vertices.items())
+    (folder / f"{stem}-vertices.txt.gz").write_bytes(gzip.compress(lines.encode(), mtime=0))
+    text = "".join(f"{a}\t{b}\n" for a, b in edges)
+    (folder / f"{stem}-edges.txt.gz").write_bytes(gzip.compress(text.encode(), mtime=0))
+
+
+def test_web_graph_snapshots_without_pages(tmp_path: Path) -> None:
+    """Host-graph releases store links only: a source with links in the later release was
+    fetched (its lost link is `removed`); one without any is `not re-crawled`."""
+    _release(tmp_path, "release-a", [(0, 2), (3, 2), (1, 0)])
+    _release(tmp_path, "release-b", [(0, 1), (1, 0)])
+    db = tmp_path / "graph.duckdb"
+    with backlinks.open(db) as index:
+        index.ingest(str(tmp_path / "release-a-vertices.txt.gz"))
+        index.ingest(str(tmp_path / "release-b-vertices.txt.gz"))
+        snaps = index.store.query("SELECT snapshot_id, source FROM snapshots")
+        assert index.store.query("SELECT count(*) AS n FROM pages").n.iloc[0] == 0
+        a, b = (
+            int(snaps.snapshot_id[snaps.source.str.contains(name)].iloc[0])
+            for name in ("release-a", "release-b")
+        )
+        got = new_lost(index.store, "other.org", from_snapshot=a, to_snapshot=b)
+    reasons = dict(zip(got.source_url.map(urls.host_of), got.reason, strict=True))
+    assert reasons == {"example.com": "removed", "news.bbc.co.uk": "not re-crawled"}
+    assert (got.change == "lost").all()

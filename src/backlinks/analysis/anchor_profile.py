@@ -49,8 +49,9 @@ def anchor_tables(
         "SELECT anchor_class, count(DISTINCT src_domain_id) AS referring_domains, "
         "count(*) AS links FROM _pa_classed GROUP BY 1"
     ).df()
-    row = cur.execute("SELECT count(DISTINCT src_domain_id) FROM _pa_classed").fetchone()
-    total = int(row[0]) if row else 0
+    total = int(
+        cur.execute("SELECT count(DISTINCT src_domain_id) FROM _pa_classed").fetchall()[0][0]
+    )
     if total == 0:  # as anchor_profile: no rows at all
         return by_class.assign(share=pd.Series(dtype="float64")), _top_anchors(cur, limit)
     classes = by_class.set_index("anchor_class").reindex(list(anchor_mod.CLASSES), fill_value=0)

@@ -97,7 +97,7 @@ def link_snapshots(store: Store) -> pd.DataFrame:
     keep = [
         (int(sid), started)
         for sid, started in rows
-        if store.con.execute("SELECT 1 FROM links WHERE snapshot_id = ? LIMIT 1", [sid]).fetchone()
+        if store.con.execute("SELECT 1 FROM links WHERE snapshot_id = ? LIMIT 1", [sid]).fetchall()
     ]
     return pd.DataFrame(
         {
@@ -226,25 +226,22 @@ SELECT 'new', b.src_url_id, b.dst_url_id, b.src_domain_id, b.rid, NOT b.followed
 FROM b LEFT JOIN a USING (src_url_id, dst_url_id)
 WHERE a.src_url_id IS NULL OR (b.followed AND NOT a.followed)
 """
-#: What each changed pair's source page answered in the telling snapshot: its ``pages`` row,
-#: or, for pages without one that still have links there (web-graph sources), fetched with
-#: no status.
+#: What each changed pair's source page answered in the telling snapshot (its ``pages`` row).
 _STATE_SQL = """
 CREATE TEMP TABLE _h_state AS
-WITH c AS (SELECT DISTINCT src_url_id AS url_id, tell AS snapshot_id FROM _h_changes),
-paged AS (
-    SELECT c.url_id, c.snapshot_id, arg_max(p.status, p.fetched_at) AS status,
-           bool_or(p.redirect_to_url_id IS NOT NULL) AS redirects
-    FROM c JOIN pages p ON p.url_id = c.url_id AND p.snapshot_id = c.snapshot_id
-    GROUP BY ALL
-)
-SELECT * FROM paged
-UNION ALL
-SELECT DISTINCT c.url_id, c.snapshot_id, NULL::SMALLINT, false
-FROM c JOIN links l ON l.src_url_id = c.url_id AND l.snapshot_id = c.snapshot_id
-WHERE NOT EXISTS (
-    SELECT 1 FROM paged g WHERE g.url_id = c.url_id AND g.snapshot_id = c.snapshot_id
-)
+SELECT c.url_id, c.snapshot_id, arg_max(p.status, p.fetched_at) AS status,
+       bool_or(p.redirect_to_url_id IS NOT NULL) AS redirects
+FROM (SELECT DISTINCT src_url_id AS url_id, tell AS snapshot_id FROM _h_changes) c
+JOIN pages p ON p.url_id = c.url_id AND p.snapshot_id = c.snapshot_id
+GROUP BY ALL
+"""
+#: A snapshot without ``pages`` rows (a web-graph import) stores links only: there a source
+#: page with links in that snapshot was fetched, with no status known.
+_LINKED_SQL = """
+INSERT INTO _h_state
+SELECT DISTINCT c.src_url_id, c.tell, NULL, false
+FROM _h_changes c JOIN links l ON l.src_url_id = c.src_url_id AND l.snapshot_id = c.tell
+WHERE c.tell = ?
 """
 _NEW_LOST_SQL = """
 WITH seen AS (
@@ -311,6 +308,11 @@ def new_lost(
         cur.execute("BEGIN TRANSACTION")  # row ids are read twice: one consistent view
         cur.execute(_CHANGES_SQL.format(cond=cond, followed=_FOLLOWED), {**named, **snaps})
         cur.execute(_STATE_SQL)
+        for sid in (src, dst):
+            if not cur.execute(
+                "SELECT 1 FROM pages WHERE snapshot_id = ? LIMIT 1", [sid]
+            ).fetchall():
+                cur.execute(_LINKED_SQL, [sid])
         cur.register("_h_verify", verify)
         df: pd.DataFrame = cur.execute(_NEW_LOST_SQL.format(cond=cond), {**named, "to": dst}).df()
         cur.execute("COMMIT")

@@ -162,8 +162,8 @@ def _authority(store: Store, resolved: Target, exclude: Exclusion | None) -> _Au
             "max(pagerank) FILTER (WHERE level = ? AND node_id = ?) FROM metrics "
             "WHERE snapshot_id IS NULL AND level IN ('domain', ?) AND node_id IN (?, ?)",
             [domain_id, level, node, level, domain_id, node],
-        ).fetchone()
-        rate, pr = (row[0], row[1]) if row else (None, None)
+        ).fetchall()[0]  # an aggregate without GROUP BY: always one row
+        rate, pr = row[0], row[1]
         return _Authority(
             None if rate is None else round(float(rate), 1),
             None if pr is None else float(pr),
@@ -205,8 +205,8 @@ def _scope(cur: duckdb.DuckDBPyConnection, resolved: Target, exclude: Exclusion 
         )
         row = cur.execute(
             f"SELECT count(*) FROM (SELECT DISTINCT {_KEY} FROM _pf_raw WHERE {hit})"
-        ).fetchone()
-        disavowed = int(row[0]) if row else 0
+        ).fetchall()[0]
+        disavowed = int(row[0])
         cur.execute(f"DELETE FROM _pf_raw WHERE {hit}")
     cur.execute(
         f"CREATE TEMP TABLE _pf_links AS SELECT {_KEY}, min(rid) AS rid, "
@@ -222,9 +222,7 @@ def _summary(cur: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         "count(DISTINCT src_host_id), count(*) FILTER (WHERE followed), "
         "count(DISTINCT src_domain_id) FILTER (WHERE followed), min(first_seen), "
         "max(last_seen), (SELECT count(DISTINCT snapshot_id) FROM _pf_raw) FROM _pf_links"
-    ).fetchone()
-    if row is None:  # an aggregate without GROUP BY always returns one row
-        raise RuntimeError("summary query returned nothing")
+    ).fetchall()[0]  # an aggregate without GROUP BY: always one row
     total, followed = int(row[0]), int(row[4])
     return {
         "backlinks": total,
