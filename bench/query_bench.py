@@ -8,17 +8,27 @@ domain-level ``metrics`` table. A few target domains ("megabrand.com" with
 are ``backlinks.urls.stable_id`` of their canonical strings, so the project's own query
 functions find them. Then it times, per query and target, the first query in a fresh process
 ("cold": DuckDB's buffers empty, the OS page cache as it is) and p50/p95 over ``--repeats``
-warm queries rotating between the targets, for:
+warm rounds (every query on every target in turn), for:
 
-    links     ``backlinks.analysis.backlinks.backlinks(store, target, limit=100)``
-    profile   ``backlinks.analysis.profile.profile(store, target)`` when that module exists,
-              else (and always as ``profile-sql``) the aggregates a profile needs as plain SQL
+    links        ``backlinks.analysis.backlinks.backlinks(store, target, limit=100)``
+    links-topn   the proposed rewrite of it (:func:`links_topn`, same rows)
+    profile-sql  the aggregates a profile shows, as plain SQL (:func:`profile_sql`)
+    profile      ``backlinks.analysis.profile.profile(store, target)``, when it exists
 
-plus ``backlinks links DOMAIN --db STORE --limit 100`` end to end, once. ``--variants`` adds
-layouts prototyped on copies of the bench store (never on src/): ``sorted`` (links rewritten
-in ``dst_domain_id, dst_host_id, dst_url_id`` order so zone maps skip row groups; ``sorted+``
-also adds the implied domain filter to host/URL targets), ``art`` (ART indexes on the three
-target ids), ``summary`` (per target-domain aggregates for the profile), ``threads1``.
+plus ``backlinks links DOMAIN --db STORE --limit 100`` end to end, once. ``--variants`` picks
+store layouts, prototyped on the bench's own files (nothing under src/ changes):
+
+    base      the store as ingest leaves it (links in source-page order)
+    sorted    links rewritten ORDER BY dst_domain_id, dst_host_id, dst_url_id (a copy)
+    sorted+   sorted, and host/URL targets also filter on the domain (and host) they imply
+    runs      each snapshot's links rewritten in that order in place (:func:`sort_snapshot`)
+    tail      sorted+ with 10% more links appended unsorted (an ingest since the last sort)
+    summary   sorted+ with per target-domain aggregate tables (and ``profile-summary``)
+    art       base with ART indexes on the three target ids
+    threads1  sorted+ with DuckDB threads=1
+
+``art``, ``tail`` and ``runs`` copies are deleted after use (``--keep``); ``--clean`` deletes
+the store and every copy.
 
     .venv/bin/python bench/query_bench.py                                 # 100M links
     .venv/bin/python bench/query_bench.py --links 200000 --big-domain-links 20000 --repeats 5
