@@ -32,6 +32,14 @@ class Index:
         self.store = Store(path, read_only=read_only)
         self._ctx: tuple[tuple[str, int], QualityContext] | None = None
 
+    @classmethod
+    def on(cls, store: Store) -> Index:
+        """An index over an already open store (e.g. a per-thread :meth:`Store.view`)."""
+        index = object.__new__(cls)
+        index.store = store
+        index._ctx = None
+        return index
+
     def __enter__(self) -> Index:
         return self
 

@@ -149,3 +149,22 @@ def snapshots(store: Store) -> pd.DataFrame:
         """
     )
     return df
+
+
+def target_known(store: Store, target: str, mode: Mode = "auto") -> bool:
+    """Whether the index has anything of ``target``: a link to it or a page of it (an
+    answer for an unknown target is "not found", not an empty table)."""
+    resolved = resolve_target(target, mode)
+    cond, params = resolved.where
+    # fetchall, not fetchone: a half-read result blocks register() on this connection
+    hit = store.con.execute(f"SELECT EXISTS (SELECT 1 FROM links l WHERE {cond})", params)
+    if hit.fetchall()[0][0]:
+        return True
+    page = {
+        "url": ("url_id = ?", [urls.stable_id(resolved.value)]),
+        "prefix": ("starts_with(url, ?)", [resolved.value]),
+        "host": ("host_id = ?", [urls.stable_id(resolved.value)]),
+        "domain": ("domain_id = ?", [urls.stable_id(resolved.value)]),
+    }[resolved.mode]
+    found = store.con.execute(f"SELECT EXISTS (SELECT 1 FROM pages WHERE {page[0]})", page[1])
+    return bool(found.fetchall()[0][0])

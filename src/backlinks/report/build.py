@@ -25,7 +25,16 @@ from backlinks.report import charts
 from backlinks.report.html import Section, Table, page, write_tables
 from backlinks.store.db import Store
 
-__all__ = ["STEPS", "TOXIC_EDGES", "ReportData", "build_report", "gather", "render"]
+__all__ = [
+    "STEPS",
+    "TOXIC_EDGES",
+    "ReportData",
+    "build_report",
+    "gather",
+    "profile_charts",
+    "render",
+    "toxic_chart",
+]
 
 #: The steps of :func:`build_report`, in order (a progress bar's total).
 STEPS: Final = ("profile", "new and lost links", "toxic links", "charts and tables", "write")
@@ -150,7 +159,11 @@ def _short_url(url: object) -> str:
 
 def report_charts(data: ReportData) -> dict[str, str]:
     """Every chart of the report by id, as SVG."""
-    p = data.profile
+    return {**profile_charts(data.profile), "chart-toxic": toxic_chart(data.toxic)}
+
+
+def profile_charts(p: Profile) -> dict[str, str]:
+    """The charts of a backlink profile by id, as SVG (the report's and the dashboard's)."""
     return {
         "chart-anchors": charts.bar_chart(
             list(p.anchors.anchor_class),
@@ -202,15 +215,19 @@ def report_charts(data: ReportData) -> dict[str, str]:
             y_label="Links",
             chart_id="chart-sections",
         ),
-        "chart-toxic": charts.histogram(
-            list(data.toxic.score),
-            TOXIC_EDGES,
-            title="Toxic-score distribution",
-            x_label="Toxic score",
-            y_label="Backlinks",
-            chart_id="chart-toxic",
-        ),
     }
+
+
+def toxic_chart(toxic: pd.DataFrame) -> str:
+    """The toxic-score histogram of a target's backlinks, as SVG."""
+    return charts.histogram(
+        list(toxic.score),
+        TOXIC_EDGES,
+        title="Toxic-score distribution",
+        x_label="Toxic score",
+        y_label="Backlinks",
+        chart_id="chart-toxic",
+    )
 
 
 def _meta(data: ReportData) -> dict[str, object]:

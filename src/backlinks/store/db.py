@@ -63,6 +63,16 @@ class Store:
     def close(self) -> None:
         self.con.close()
 
+    def view(self) -> Store:
+        """Another handle on this open database with a connection of its own (a DuckDB
+        cursor): one per thread, since a connection must not be shared between threads.
+        Closing the view closes only its cursor."""
+        other = object.__new__(Store)
+        other.path = self.path
+        other.moved_aside = []
+        other.con = self.con.cursor()
+        return other
+
     def _migrate(self) -> None:
         with self.transaction():
             for stmt in ddl():
