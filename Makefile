@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck bench clean
+.PHONY: demo test lint typecheck bench clean chromium
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -22,7 +22,12 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-test: lint typecheck
+# Browser tests drive Debian's Chromium; install it when missing (they skip, saying why,
+# where it cannot be installed).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || ( (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || (sudo -n apt-get update -qq && sudo -n DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || echo "could not install chromium: browser tests will skip" )
+
+test: lint typecheck chromium
 	$(BIN)/pytest -q
 
 bench: $(STAMP)
@@ -32,6 +37,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/crawl_bench.py
 	$(BIN)/python bench/toxic_eval.py
 	$(BIN)/python bench/spam_eval.py
+	$(BIN)/python bench/api_load.py
 
 clean:
 	rm -rf $(VENV) demo-out .pytest_cache .mypy_cache .ruff_cache

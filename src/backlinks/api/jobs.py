@@ -3,9 +3,10 @@
 Jobs that write the index run one at a time, in the order they were submitted, on one
 worker thread with a connection of its own; answers keep being served meanwhile. Each job
 reports progress (done, total, unit, message) as it goes. Cancelling a queued job drops it;
-cancelling a running one stops it at its next progress report (ingest and rank) or its next
-await (crawl). The index stays consistent either way: ingest commits batches atomically and
-a cancelled crawl is resumable (``resume: true``), exactly as after a kill.
+cancelling a running ingest or rank stops it at its next progress report; a running crawl
+starts no new fetch, lets those in flight finish and commits them. The index stays
+consistent either way: ingest commits batches atomically and a cancelled crawl is
+resumable (``resume: true``), exactly as after a kill.
 
 When a job ends, ``on_change`` runs (the server bumps its data generation, so no cached
 answer outlives the data it came from).
@@ -63,8 +64,7 @@ class Job:
     result: dict[str, Any] | None = None
     error: str | None = None
     cancel: threading.Event = field(default_factory=threading.Event, repr=False)
-    loop: asyncio.AbstractEventLoop | None = field(default=None, repr=False)
-    task: asyncio.Task[Any] | None = field(default=None, repr=False)
+    on_cancel: Callable[[], None] | None = field(default=None, repr=False)
 
     def report(
         self,
@@ -76,7 +76,7 @@ class Job:
         check: bool = True,
     ) -> None:
         """Record progress; raises :class:`JobCancelled` once the job was cancelled (unless
-        ``check`` is false: a crawl is cancelled through its asyncio task instead)."""
+        ``check`` is false: a crawl is stopped through ``on_cancel`` instead)."""
         self.done = done
         if total is not None:
             self.total = total
@@ -141,8 +141,8 @@ class JobManager:
         if job.state == "queued":
             job.state = "cancelled"
             job.finished_at = _now()
-        elif job.state == "running" and job.loop is not None and job.task is not None:
-            job.loop.call_soon_threadsafe(job.task.cancel)
+        elif job.state == "running" and job.on_cancel is not None:
+            job.on_cancel()
         return job
 
     def close(self, timeout: float = 10.0) -> None:
@@ -166,7 +166,7 @@ class JobManager:
                 try:
                     job.result = runner(job, view)
                     job.state = "done"
-                except (JobCancelled, asyncio.CancelledError):
+                except JobCancelled:
                     job.state = "cancelled"
                     job.message = "cancelled; the index is consistent (crawls can resume)"
                 except Exception as exc:  # noqa: BLE001 - a job's failure is its result
@@ -251,13 +251,16 @@ def run_crawl(job: Job, store: Store) -> dict[str, Any]:
     """Crawl from ``seeds`` (or resume the last unfinished crawl)."""
     from backlinks.crawl.config import CrawlConfig  # noqa: PLC0415
     from backlinks.crawl.crawler import Crawler  # noqa: PLC0415
+    from backlinks.crawl.net import parse_resolve  # noqa: PLC0415
 
     p = job.params
+    mapping = parse_resolve(list(p.get("resolve") or []))
     if p.get("resume"):
         crawler = Crawler.resume(store)
         if p.get("max_pages") is not None:
             crawler.cfg.max_pages = int(p["max_pages"])
         crawler.cfg.allow_private = bool(p.get("allow_private")) or crawler.cfg.allow_private
+        crawler.cfg.resolve = mapping or crawler.cfg.resolve
     else:
         cfg = CrawlConfig(
             max_pages=int(p.get("max_pages") or 1000),
@@ -268,6 +271,7 @@ def run_crawl(job: Job, store: Store) -> dict[str, Any]:
             per_host=int(p.get("per_host", 2)),
             delay=float(p.get("delay", 1.0)),
             allow_private=bool(p.get("allow_private", False)),
+            resolve=mapping,
             keep_text=bool(p.get("keep_text", True)),
         )
         crawler = Crawler.start(store, list(p["seeds"]), cfg)
@@ -277,20 +281,28 @@ def run_crawl(job: Job, store: Store) -> dict[str, Any]:
         job.report(done, total, "pages", f"{queued:,} queued", check=False)
 
     async def main() -> Any:
-        job.loop = asyncio.get_running_loop()
-        job.task = asyncio.current_task()
+        loop = asyncio.get_running_loop()
+
+        def stop() -> None:
+            loop.call_soon_threadsafe(crawler.stop)
+
+        job.on_cancel = stop
         if job.cancel.is_set():
-            raise JobCancelled
+            crawler.stop()
         return await crawler.run(on_progress)
 
     report = asyncio.run(main())
-    return {
+    job.on_cancel = None
+    job.result = {
         "snapshot_id": report.snapshot_id,
         "pages": report.pages,
         "links": report.links,
         "finished": report.finished,
         "counts": dict(report.counts),
     }
+    if crawler.stopping:
+        raise JobCancelled
+    return job.result
 
 
 RUNNERS: Final[dict[str, Runner]] = {"ingest": run_ingest, "rank": run_rank, "crawl": run_crawl}

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from backlinks.api.common import StateDep
 from backlinks.api.jobs import RUNNERS, JobManager
 from backlinks.api.state import ServerState
+from backlinks.crawl.net import parse_resolve
 
 router = APIRouter(prefix="/api/v1/jobs", tags=["jobs"])
 JobId = Annotated[str, PathParam(max_length=64, pattern=r"^[a-z]+-[0-9]+$")]
@@ -72,6 +73,12 @@ class CrawlIn(BaseModel):
     delay: float = Field(default=1.0, ge=0, le=3600)
     keep_text: bool = True
     allow_private: bool = False
+    resolve: list[Annotated[str, Field(max_length=300)]] = Field(
+        default=[],
+        max_length=100,
+        description="HOST=ADDRESS[:PORT] like curl's --resolve (* for every host); needs "
+        "--allow-private on the server.",
+    )
 
 
 def _manager(state: ServerState) -> JobManager:
@@ -127,10 +134,14 @@ def start_crawl(state: StateDep, body: CrawlIn) -> dict[str, Any]:
     """Crawl politely from seeds; private and loopback addresses only when the server was
     started with --allow-private."""
     manager = _manager(state)
-    if body.allow_private and not state.allow_private:
+    if (body.allow_private or body.resolve) and not state.allow_private:
         raise HTTPException(
-            403, "private and loopback addresses need `backlinks serve --allow-private`"
+            403, "private addresses and resolve maps need `backlinks serve --allow-private`"
         )
+    try:
+        parse_resolve(body.resolve)
+    except ValueError as exc:
+        raise HTTPException(422, str(exc)) from exc
     if not body.resume and not body.seeds:
         raise HTTPException(422, "give seeds, or resume: true")
     return manager.submit("crawl", body.model_dump(), RUNNERS["crawl"]).public()

@@ -79,6 +79,7 @@ class Crawler:
         self.report = CrawlReport(snapshot_id)
         self.done_pages = 0
         self.queued = 0
+        self.stopping = False  # stop(): no new fetches, finish those in flight, commit
         self.warc = (
             WarcOut(cfg.warc_dir, f"crawl-{snapshot_id & 0xFFFFFFFF:08x}") if cfg.warc_dir else None
         )
@@ -132,6 +133,12 @@ class Crawler:
 
     # --- the loop -----------------------------------------------------------------------------
 
+    def stop(self) -> None:
+        """Ask a running crawl to stop gracefully: it starts no new fetch, lets those in
+        flight finish, commits and returns unfinished (resumable). Call it on the crawl's
+        event loop (``loop.call_soon_threadsafe(crawler.stop)`` from another thread)."""
+        self.stopping = True
+
     async def run(self, progress: CrawlProgress | None = None) -> CrawlReport:
         queued, done = self.frontier.load()  # the store's queue is the truth: start afresh
         self.hosts.clear()
@@ -151,7 +158,7 @@ class Crawler:
         async with httpx.AsyncClient(transport=transport, timeout=timeout) as client:
             while True:
                 now = time.monotonic()
-                wake = self._launch(client, tasks, now)
+                wake = None if self.stopping else self._launch(client, tasks, now)
                 if self.frontier.pending_pages >= self.cfg.commit_every:
                     self.frontier.commit()
                 if progress is not None:
@@ -164,7 +171,8 @@ class Crawler:
                 elif wait is not None:
                     await asyncio.sleep(wait)
         self.frontier.commit()
-        self.frontier.close_crawl()
+        if not self.stopping:
+            self.frontier.close_crawl()
         if self.warc is not None:
             self.warc.close()
         row = self.store.con.execute(
