@@ -112,6 +112,7 @@ def run_demo(workdir: Path, *, seed: int = 7, limit: int = 25) -> Path:
         f"     backlinks intersect {first.featured_host} --competitor {money} --db {db}\n"
         f'     backlinks search "gravel bike" --db {db}\n'
         f"     backlinks stats --db {db}\n"
-        f"     backlinks top --db {db} --level host --by harmonic"
+        f"     backlinks top --db {db} --level host --by harmonic\n"
+        f"     backlinks serve --db {db}   # dashboard at http://127.0.0.1:8000/, API docs at /docs"
     )
     return db
