@@ -104,3 +104,23 @@ def test_cache_computes_once_under_concurrency() -> None:
     assert cache.stats()["rows"] == 9
     cache.get("k", slow)
     assert len(calls) == 2
+
+
+def test_cache_row_count_stays_true_under_churn() -> None:
+    """Many threads over more keys than fit: the row count always equals what is held
+    (a key computed twice once counted its rows twice, and the cache then kept nothing)."""
+    cache = AnswerCache(max_rows=30)
+
+    def work(seed: int) -> None:
+        for i in range(200):
+            key = (seed + i) % 5
+            cache.get(key, lambda: pd.DataFrame({"a": range(10)}))
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    stats = cache.stats()
+    assert stats["rows"] == 10 * stats["answers"]
+    assert stats["answers"] == 3

@@ -15,6 +15,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Final, TypeVar
 
+import numpy as np
 import pandas as pd
 
 __all__ = ["DEFAULT_MAX_ROWS", "AnswerCache"]
@@ -26,8 +27,13 @@ T = TypeVar("T")
 
 
 def _rows(value: object) -> int:
+    """What a value costs the cache, in answer rows: a frame its rows, an array of row
+    positions (a filtered or sorted view of an answer: 8 bytes a row, not a copy) a
+    sixteenth of its length."""
     if isinstance(value, pd.DataFrame):
         return len(value)
+    if isinstance(value, np.ndarray):
+        return 1 + len(value) // 16
     return 1
 
 
@@ -71,6 +77,8 @@ class AnswerCache:
 
     def _put(self, key: Hashable, value: object) -> None:
         size = _rows(value)
+        if key in self._items:  # computed twice (a waiter whose answer was evicted meanwhile)
+            self._rows -= _rows(self._items.pop(key))
         if size > self.max_rows:
             return  # too big to keep: answered, not cached
         self._items[key] = value

@@ -154,19 +154,23 @@ def table_response(
         raise HTTPException(422, str(exc)) from exc
     full = state.cached((name, *key), compute)
     shaped_key = (name, *key, tuple(map(str, filters)), tuple(sort))
-    try:
-        shaped = state.cached(("shaped", *shaped_key), lambda: tables.apply(full, filters, sort))
-    except tables.QueryError as exc:
-        raise HTTPException(422, str(exc)) from exc
+    rows = None
+    if filters or sort:  # a cached view of the answer: row positions, not a copy
+        try:
+            rows = state.cached(
+                ("shaped", *shaped_key), lambda: tables.positions(full, filters, sort)
+            )
+        except tables.QueryError as exc:
+            raise HTTPException(422, str(exc)) from exc
     if params.format != "json":
-        return _download(shaped, name, key, params.format)
+        return _download(full if rows is None else full.iloc[rows], name, key, params.format)
     qkey = tables.query_key(*shaped_key)
     try:
-        page = tables.page_of(shaped, qkey, params.limit, params.cursor)
+        page = tables.page_of(full, qkey, params.limit, params.cursor, rows)
     except tables.QueryError as exc:
         raise HTTPException(422, str(exc)) from exc
     return TablePage(
-        columns=[str(c) for c in shaped.columns],
+        columns=[str(c) for c in full.columns],
         rows=records(page.rows),
         total=page.total,
         offset=page.offset,

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any, Final, Literal
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from backlinks.output import records
@@ -44,6 +45,7 @@ __all__ = [
     "page_of",
     "parse_filter",
     "parse_sort",
+    "positions",
 ]
 
 #: Most rows one page may hold.
@@ -152,23 +154,23 @@ def _all_bool(col: pd.Series) -> bool:
     return len(sample) > 0 and all(isinstance(v, bool | np.bool_) for v in sample)
 
 
-def apply(
+def positions(
     df: pd.DataFrame, filters: Sequence[Filter], sort: Sequence[tuple[str, bool]]
-) -> pd.DataFrame:
-    """The rows of ``df`` passing every filter, stably sorted (the answer's own order
-    breaks ties)."""
+) -> npt.NDArray[np.int64]:
+    """Row positions of ``df`` passing every filter, stably sorted (the answer's own order
+    breaks ties): a view of the answer that costs 8 bytes a row, not a copy of it."""
     known = set(map(str, df.columns))
     for name in [f.column for f in filters] + [s for s, _ in sort]:
         if name not in known:
             raise QueryError(f"no column {name!r}; columns: {', '.join(map(str, df.columns))}")
-    if filters:
-        keep = np.ones(len(df), dtype=bool)
-        for f in filters:
-            keep &= _mask(df[f.column], f).to_numpy()
-        df = df.loc[keep]
-    if sort:
+    keep = np.ones(len(df), dtype=bool)
+    for f in filters:
+        keep &= _mask(df[f.column], f).to_numpy()
+    pos = np.flatnonzero(keep).astype(np.int64)
+    if sort and len(pos):
+        view = df.iloc[pos].reset_index(drop=True)
         try:
-            df = df.sort_values(
+            order = view.sort_values(
                 [s for s, _ in sort],
                 ascending=[not d for _, d in sort],
                 kind="stable",
@@ -176,7 +178,17 @@ def apply(
             )
         except TypeError as exc:
             raise QueryError(f"cannot sort by {', '.join(s for s, _ in sort)}: {exc}") from exc
-    return df
+        pos = pos[order.index.to_numpy()]
+    return pos
+
+
+def apply(
+    df: pd.DataFrame, filters: Sequence[Filter], sort: Sequence[tuple[str, bool]]
+) -> pd.DataFrame:
+    """The rows of ``df`` passing every filter, stably sorted (see :func:`positions`)."""
+    if not filters and not sort:
+        return df
+    return df.iloc[positions(df, filters, sort)]
 
 
 def query_key(*parts: object) -> str:
@@ -207,13 +219,22 @@ def decode_cursor(cursor: str, key: str) -> int:
     return offset
 
 
-def page_of(df: pd.DataFrame, key: str, limit: int, cursor: str | None) -> Page:
-    """The page of ``limit`` rows that ``cursor`` points at (the first without one)."""
+def page_of(
+    df: pd.DataFrame,
+    key: str,
+    limit: int,
+    cursor: str | None,
+    rows: npt.NDArray[np.int64] | None = None,
+) -> Page:
+    """The page of ``limit`` rows that ``cursor`` points at (the first without one), of
+    ``df`` or of its rows at ``rows`` (see :func:`positions`)."""
     offset = decode_cursor(cursor, key) if cursor else 0
-    rows = df.iloc[offset : offset + limit]
-    end = offset + len(rows)
-    nxt = encode_cursor(key, end) if end < len(df) else None
-    return Page(rows, len(df), offset, nxt)
+    total = len(df) if rows is None else len(rows)
+    window = slice(offset, offset + limit)
+    part = df.iloc[window] if rows is None else df.iloc[rows[window]]
+    end = offset + len(part)
+    nxt = encode_cursor(key, end) if end < total else None
+    return Page(part, total, offset, nxt)
 
 
 def csv_cell(value: object) -> object:
