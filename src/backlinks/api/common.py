@@ -6,11 +6,11 @@ import json
 import re
 from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal
 
 import pandas as pd
 from fastapi import Depends, HTTPException, Query, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
 
 from backlinks.analysis.backlinks import Mode, target_known
@@ -20,6 +20,7 @@ from backlinks.index import Index
 from backlinks.output import records
 
 __all__ = [
+    "LIST",
     "IndexDep",
     "ModeQ",
     "StateDep",
@@ -125,6 +126,18 @@ class TablePage(BaseModel):
     meta: dict[str, Any] = Field(default_factory=dict)
 
 
+#: Route options of every list endpoint: the page model documented, not re-validated.
+LIST: Final[dict[str, Any]] = {
+    "response_model": None,
+    "responses": {
+        200: {
+            "model": TablePage,
+            "description": "One page of rows (format=json), or every row (csv, jsonl).",
+        }
+    },
+}
+
+
 def known_target(index: Index, state: ServerState, target: str, mode: Mode = "auto") -> None:
     """404 unless the index knows ``target`` (422 when it is not a URL, host or domain)."""
     try:
@@ -145,8 +158,9 @@ def table_response(
     params: TableParams,
     *,
     meta: dict[str, Any] | None = None,
-) -> TablePage | StreamingResponse:
-    """Compute (or reuse) an answer, then filter, sort and page or export it."""
+) -> Response:
+    """Compute (or reuse) an answer, then filter, sort and page (a :class:`TablePage` as
+    JSON) or export it."""
     try:
         filters = [tables.parse_filter(f) for f in params.filter]
         sort = tables.parse_sort(params.sort)
@@ -169,17 +183,18 @@ def table_response(
         page = tables.page_of(full, qkey, params.limit, params.cursor, rows)
     except tables.QueryError as exc:
         raise HTTPException(422, str(exc)) from exc
-    return TablePage(
-        columns=[str(c) for c in full.columns],
-        rows=records(page.rows),
-        total=page.total,
-        offset=page.offset,
-        limit=params.limit,
-        next_cursor=page.next_cursor,
-        sort=[("-" if d else "") + c for c, d in sort],
-        filter=[str(f) for f in filters],
-        meta=meta or {},
-    )
+    body = {
+        "columns": [str(c) for c in full.columns],
+        "rows": records(page.rows),
+        "total": page.total,
+        "offset": page.offset,
+        "limit": params.limit,
+        "next_cursor": page.next_cursor,
+        "sort": [("-" if d else "") + c for c, d in sort],
+        "filter": [str(f) for f in filters],
+        "meta": meta or {},
+    }
+    return JSONResponse(body)  # rows are JSON-ready: no second validation pass
 
 
 def _download(

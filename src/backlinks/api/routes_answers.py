@@ -8,14 +8,14 @@ from typing import Annotated, Any, Literal
 
 import pandas as pd
 from fastapi import APIRouter, HTTPException, Query
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response
 
 from backlinks.api.common import (
+    LIST,
     IndexDep,
     ModeQ,
     StateDep,
     TableDep,
-    TablePage,
     TargetQ,
     known_target,
     table_response,
@@ -23,7 +23,7 @@ from backlinks.api.common import (
 from backlinks.output import records
 
 router = APIRouter(prefix="/api/v1")
-Table = TablePage | StreamingResponse
+Table = Response
 LevelQ = Annotated[Literal["page", "host", "domain"], Query(description="page, host or domain.")]
 
 
@@ -40,13 +40,13 @@ def stats(state: StateDep, index: IndexDep) -> dict[str, Any]:
     return state.cached(("stats",), index.stats)
 
 
-@router.get("/snapshots", tags=["index"], response_model=None)
+@router.get("/snapshots", tags=["index"], **LIST)
 def snapshots(state: StateDep, index: IndexDep, params: TableDep) -> Table:
     """Snapshots (ingest batches and crawls) with their crawl windows."""
     return table_response(state, "snapshots", (), index.snapshots, params)
 
 
-@router.get("/links", tags=["backlinks"], response_model=None)
+@router.get("/links", tags=["backlinks"], **LIST)
 def links(
     state: StateDep,
     index: IndexDep,
@@ -113,7 +113,7 @@ def charts(
     return state.cached(("charts", target, mode), lambda: profile_charts(p))
 
 
-@router.get("/referring-domains", tags=["backlinks"], response_model=None)
+@router.get("/referring-domains", tags=["backlinks"], **LIST)
 def referring_domains(
     state: StateDep, index: IndexDep, params: TableDep, target: TargetQ, mode: ModeQ = "auto"
 ) -> Table:
@@ -122,7 +122,7 @@ def referring_domains(
     return table_response(state, "referring-domains", (target, mode), lambda: p.top_domains, params)
 
 
-@router.get("/anchors", tags=["backlinks"], response_model=None)
+@router.get("/anchors", tags=["backlinks"], **LIST)
 def anchors(
     state: StateDep,
     index: IndexDep,
@@ -141,7 +141,7 @@ def anchors(
     return table_response(state, "anchors", (target, mode, by), lambda: frame, params)
 
 
-@router.get("/new-lost", tags=["history"], response_model=None)
+@router.get("/new-lost", tags=["history"], **LIST)
 def new_lost(
     state: StateDep,
     index: IndexDep,
@@ -178,7 +178,7 @@ def new_lost(
     )
 
 
-@router.get("/timeline", tags=["history"], response_model=None)
+@router.get("/timeline", tags=["history"], **LIST)
 def timeline(
     state: StateDep, index: IndexDep, params: TableDep, target: TargetQ, mode: ModeQ = "auto"
 ) -> Table:
@@ -191,7 +191,7 @@ def timeline(
     )
 
 
-@router.get("/referral", tags=["backlinks"], response_model=None)
+@router.get("/referral", tags=["backlinks"], **LIST)
 def referral(
     state: StateDep,
     index: IndexDep,
@@ -215,7 +215,7 @@ def referral(
     )
 
 
-@router.get("/top", tags=["authority"], response_model=None)
+@router.get("/top", tags=["authority"], **LIST)
 def top(
     state: StateDep,
     index: IndexDep,
@@ -231,7 +231,7 @@ def top(
     )
 
 
-@router.get("/search", tags=["backlinks"], response_model=None)
+@router.get("/search", tags=["backlinks"], **LIST)
 def search(
     state: StateDep,
     index: IndexDep,

@@ -8,9 +8,10 @@ from typing import Annotated, Any, Literal
 
 import pandas as pd
 from fastapi import APIRouter, HTTPException, Query
-from fastapi.responses import PlainTextResponse, StreamingResponse
+from fastapi.responses import PlainTextResponse, Response
 
 from backlinks.api.common import (
+    LIST,
     IndexDep,
     ModeQ,
     StateDep,
@@ -25,7 +26,7 @@ from backlinks.index import Index
 from backlinks.output import records
 
 router = APIRouter(prefix="/api/v1")
-Table = TablePage | StreamingResponse
+Table = Response
 CompetitorsQ = Annotated[
     list[str],
     Query(
@@ -50,7 +51,7 @@ def _toxic_links(state: ServerState, index: Index, target: str, mode: str) -> pd
     return state.cached(("toxic-all", target, mode), run)
 
 
-@router.get("/toxic", tags=["quality"], response_model=None)
+@router.get("/toxic", tags=["quality"], **LIST)
 def toxic(
     state: StateDep,
     index: IndexDep,
@@ -87,7 +88,7 @@ def toxic_chart(
     return {"chart-toxic": draw(links)}
 
 
-@router.get("/spam-hosts", tags=["quality"], response_model=None)
+@router.get("/spam-hosts", tags=["quality"], **LIST)
 def spam_hosts(state: StateDep, index: IndexDep, params: TableDep) -> Table:
     """Hosts by link-based spam score (0-100), with reasons for those scoring 70+."""
     return table_response(
@@ -99,7 +100,13 @@ def spam_hosts(state: StateDep, index: IndexDep, params: TableDep) -> Table:
     "/disavow",
     tags=["quality"],
     response_model=None,
-    responses={200: {"content": {"text/plain": {}}, "description": "A Google disavow file."}},
+    responses={
+        200: {
+            "content": {"text/plain": {}},
+            "model": TablePage,
+            "description": "A Google disavow file (text), or with preview=true its rows.",
+        }
+    },
 )
 def disavow(
     state: StateDep,
@@ -173,7 +180,7 @@ def whatif(
     return records(pd.DataFrame([result]))[0]
 
 
-@router.get("/intersect", tags=["competitors"], response_model=None)
+@router.get("/intersect", tags=["competitors"], **LIST)
 def intersect(
     state: StateDep,
     index: IndexDep,
@@ -197,7 +204,7 @@ def intersect(
     )
 
 
-@router.get("/gap", tags=["competitors"], response_model=None)
+@router.get("/gap", tags=["competitors"], **LIST)
 def gap(
     state: StateDep, index: IndexDep, params: TableDep, me: TargetQ, competitors: CompetitorsQ
 ) -> Table:
@@ -212,7 +219,7 @@ def gap(
     return table_response(state, "gap", (me, tuple(competitors)), run, params)
 
 
-@router.get("/broken", tags=["reclaim"], response_model=None)
+@router.get("/broken", tags=["reclaim"], **LIST)
 def broken(state: StateDep, index: IndexDep, params: TableDep, target: TargetQ) -> Table:
     """Backlinks to my URLs that answer 404/410 or end in redirect chains, with the live page
     that should receive a 301."""
@@ -220,7 +227,7 @@ def broken(state: StateDep, index: IndexDep, params: TableDep, target: TargetQ) 
     return table_response(state, "broken", (target,), lambda: index.broken(target), params)
 
 
-@router.get("/lost", tags=["reclaim"], response_model=None)
+@router.get("/lost", tags=["reclaim"], **LIST)
 def lost(
     state: StateDep,
     index: IndexDep,
@@ -239,7 +246,7 @@ def lost(
     )
 
 
-@router.get("/mentions", tags=["reclaim"], response_model=None)
+@router.get("/mentions", tags=["reclaim"], **LIST)
 def mentions(
     state: StateDep,
     index: IndexDep,
@@ -260,7 +267,7 @@ def mentions(
     )
 
 
-@router.get("/outreach", tags=["reclaim"], response_model=None)
+@router.get("/outreach", tags=["reclaim"], **LIST)
 def outreach(
     state: StateDep,
     index: IndexDep,
