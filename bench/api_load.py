@@ -21,10 +21,12 @@ A bounded benchmark, not a test (``make test`` does not run it). Three steps:
    nofollow). No new request starts after the deadline; requests in flight finish.
 
 Prints requests, errors by status, throughput, latency percentiles, rows/s, the server's
-RSS before and after (and its peak), CPU seconds of server and client, and the cold latency
-per query shape. Exits 1 if any request failed (status != 200, no ``rows`` in the JSON, or
-a transport error) or a response broke a check (a row that does not match the filter, rows
-out of the requested order, a row repeated across the pages of one session).
+RSS before and after (and its peak), CPU seconds of server and client, the cold latency
+per query shape, and the server's answer-cache counters (``GET /api/v1/server``) after the
+run. ``--serve-arg '--cache-rows 10000000'`` passes more options to ``backlinks serve``.
+Exits 1 if any request failed (status != 200, no ``rows`` in the JSON, or a transport
+error) or a response broke a check (a row that does not match the filter, rows out of the
+requested order, a row repeated across the pages of one session).
 
     .venv/bin/python bench/api_load.py                          # 50 clients, 30 s
     .venv/bin/python bench/api_load.py --clients 10 --seconds 10
@@ -314,6 +316,7 @@ class Server:
     db: Path
     port: int
     log: Path
+    extra: list[str] = field(default_factory=list)
     proc: subprocess.Popen[bytes] | None = None
     ready_s: float = 0.0
 
@@ -325,7 +328,7 @@ class Server:
         import httpx
 
         cmd = [str(BACKLINKS), "serve", "--db", str(self.db), "--host", "127.0.0.1"]
-        cmd += ["--port", str(self.port), "--read-only"]
+        cmd += ["--port", str(self.port), "--read-only", *self.extra]
         _say(f"[server] {' '.join(cmd)}  (log: {self.log})")
         t0 = time.perf_counter()
         with self.log.open("wb") as log:
@@ -552,6 +555,7 @@ async def run_load(server: Server, args: argparse.Namespace) -> dict[str, Any]:
                 "status": req.status,
                 "rows": req.rows,
                 "next_cursor": bool(isinstance(body, dict) and body.get("next_cursor")),
+                "total": body.get("total") if isinstance(body, dict) else None,
             }
             if req.status == "200":
                 first_row = body["rows"][0] if body["rows"] else None
@@ -695,6 +699,8 @@ def report(out: dict[str, Any]) -> None:
         f"machine: {os.cpu_count()} cores shared by client and server; load average before "
         f"{out['load_before']}, after {out['load_after']}; DuckDB {out['duckdb']}"
     )
+    if srv["extra_args"]:
+        print(f"server options added: {' '.join(srv['extra_args'])}")
     print(
         f"server: healthy after {srv['ready_s']:.1f} s; RSS {srv['rss_before'] / mib:,.0f} MiB "
         f"before, {srv['rss_after'] / mib:,.0f} MiB after, peak "
@@ -704,7 +710,7 @@ def report(out: dict[str, Any]) -> None:
     for shape, c in s["cold"].items():
         print(
             f"  {shape:24s} {c['ms']:9,.0f} ms  status {c['status']}  rows {c['rows']}  "
-            f"next_cursor {'yes' if c['next_cursor'] else 'no'}"
+            f"next_cursor {'yes' if c['next_cursor'] else 'no'}  total {c.get('total')}"
         )
     lat = s["latency"]
     print(
@@ -761,6 +767,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--anchor-word", default=ANCHOR_WORD, help="word for the anchor~ filter")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument(
+        "--serve-arg",
+        action="append",
+        default=[],
+        help="more `backlinks serve` options, e.g. '--cache-rows 8000000' (repeatable)",
+    )
+    ap.add_argument(
         "--keep", action="store_true", help="also keep the ingest-ordered intermediate store"
     )
     ap.add_argument("--rebuild", action="store_true", help="build the store even if present")
@@ -807,7 +819,8 @@ def main(argv: list[str] | None = None) -> int:
     out["direct_ms"] = [round(v, 1) for v in direct_first_page(path, args.target)]
 
     OUT.mkdir(parents=True, exist_ok=True)
-    server = Server(path, args.port or _free_port(), OUT / "server.log")
+    extra = [a for arg in args.serve_arg for a in arg.split()]
+    server = Server(path, args.port or _free_port(), OUT / "server.log", extra)
     out["load_before"] = " ".join(f"{x:.1f}" for x in os.getloadavg())
     server.start()
     try:
@@ -820,6 +833,7 @@ def main(argv: list[str] | None = None) -> int:
     out["load_after"] = " ".join(f"{x:.1f}" for x in os.getloadavg())
     out["server"] = {
         "port": server.port,
+        "extra_args": extra,
         "ready_s": round(server.ready_s, 2),
         "rss_before": rss_before,
         "rss_after": rss_after,

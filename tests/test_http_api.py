@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 
 import backlinks
 from backlinks.api import ServerState, create_app
+from backlinks.api.tables import js_safe
 from backlinks.output import records
 from httpweb import HOSTILE_ANCHORS, HOSTILE_HOST, TARGET, build
 
@@ -67,7 +68,8 @@ def walk(client: TestClient, path: str, **params: Any) -> list[dict[str, Any]]:
 
 
 def as_json(df: pd.DataFrame) -> list[dict[str, Any]]:
-    return json.loads(json.dumps(records(df)))
+    """Rows as the API writes them: 64-bit ids as strings (JavaScript keeps 53 bits)."""
+    return json.loads(json.dumps(js_safe(records(df))))
 
 
 def test_links_pages_walk_the_whole_answer(client: TestClient, reference: backlinks.Index) -> None:
@@ -188,6 +190,31 @@ def test_whatif(client: TestClient, reference: backlinks.Index) -> None:
     assert got["rating_after"] == pytest.approx(want["rating_after"])
     assert got["pagerank_delta"] == pytest.approx(want["pagerank_delta"])
     assert got["pagerank_delta"] > 0
+    # a bare domain's search position is its best page's (the page /search ranks first)
+    query = "gravel bike"
+    placed = get(client, "/whatif", **{"from": "devpocket.io", "to": TARGET, "query": query})
+    results = walk(client, "/search", q=query, limit=200)
+    best = next(r for r in results if TARGET in r["url"])
+    assert placed["target_page"] == best["url"]
+    assert placed["position_before"] == best["rank"]
+    assert placed["position_after"] is not None
+
+
+def test_ids_survive_javascript(client: TestClient, reference: backlinks.Index) -> None:
+    snaps = reference.snapshots()
+    got = walk(client, "/snapshots")
+    assert [int(s["snapshot_id"]) for s in got] == list(snaps.snapshot_id)
+    big = [s for s in got if abs(int(s["snapshot_id"])) > 2**53]
+    assert big, "the demo's snapshot ids are 64-bit hashes"
+    assert all(isinstance(s["snapshot_id"], str) for s in big)
+    sid = big[0]["snapshot_id"]
+    one = walk(client, "/snapshots", filter=f"snapshot_id={sid}")
+    assert [s["snapshot_id"] for s in one] == [sid]  # exact, not through a float
+    first, last = (str(x) for x in snaps.snapshot_id)
+    changes = walk(client, "/new-lost", target=TARGET, **{"from": first, "to": last})
+    assert len(changes) == len(
+        reference.new_lost(TARGET, from_snapshot=int(first), to_snapshot=int(last))
+    )
 
 
 def test_hostile_text_comes_back_as_data(client: TestClient) -> None:

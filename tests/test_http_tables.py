@@ -37,6 +37,8 @@ def test_filters_match_python(frame: pd.DataFrame) -> None:
     assert names("n>=3", "flag=true") == ["alpha", "=evil()"]
     assert names("name!=alpha") == ["Beta", "-", "gamma", "=evil()"]
     assert names("n<2") == ["Beta"]
+    assert names("name|n~5") == ["gamma"]  # any of the columns
+    assert names("name|n~a", "n>3") == ["gamma"]
     with pytest.raises(tables.QueryError, match="no column"):
         names("missing=1")
     with pytest.raises(tables.QueryError, match="a number"):

@@ -16,7 +16,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from backlinks import urls
 from backlinks.analysis.authority import dense_of, node_id
+from backlinks.analysis.backlinks import resolve_target
 from backlinks.analysis.search import (
     AUTHORITY_WEIGHT,
     SearchIndex,
@@ -41,6 +43,23 @@ def _ratings_of(
     pos = np.clip(pos, 0, len(graph_ids) - 1)
     found = graph_ids[pos] == ids
     return np.where(found, ratings[pos], 0.0)
+
+
+def _target_page(ranked: pd.DataFrame, target: str) -> tuple[int, str]:
+    """The page whose position is asked: ``target`` itself when it is a URL with a path;
+    for a bare host or domain, its best-placed page among the matches (a site ranks by its
+    best page), or its home page when none matches."""
+    resolved = resolve_target(target)
+    if resolved.mode in ("url", "prefix"):
+        return node_id(target, "page"), resolved.value
+    domain_id = urls.stable_id(urls.registrable_domain(resolved.value))
+    hosts = ranked.url.map(urls.host_of) if resolved.mode == "host" else None
+    mine = ranked[ranked.domain_id == domain_id]
+    if hosts is not None:
+        mine = mine[hosts[mine.index] == resolved.value]
+    if mine.empty:
+        return node_id(target, "page"), target
+    return int(mine.iloc[0]["url_id"]), str(mine.iloc[0]["url"])
 
 
 def _place(ranked: pd.DataFrame, url_id: int) -> tuple[int | None, float | None, float | None]:
@@ -93,12 +112,13 @@ def whatif_position(
     then, now = found.copy(), found.copy()
     then[column] = _ratings_of(ids, g.ids, rate_before)
     now[column] = _ratings_of(ids, g.ids, rate_after)
-    page_id = node_id(target_url, "page")
-    pos_b, score_b, auth_b = _place(rank_matches(then, authority_weight), page_id)
+    ranked_then = rank_matches(then, authority_weight)
+    page_id, page = _target_page(ranked_then, target_url)
+    pos_b, score_b, auth_b = _place(ranked_then, page_id)
     pos_a, score_a, auth_a = _place(rank_matches(now, authority_weight), page_id)
     return {
         "query": query,
-        "target_page": target_url,
+        "target_page": page,
         "search_level": level,
         "matches": len(found),
         "position_before": pos_b,

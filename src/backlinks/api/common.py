@@ -185,7 +185,7 @@ def table_response(
         raise HTTPException(422, str(exc)) from exc
     body = {
         "columns": [str(c) for c in full.columns],
-        "rows": records(page.rows),
+        "rows": tables.js_safe(records(page.rows)),
         "total": page.total,
         "offset": page.offset,
         "limit": params.limit,

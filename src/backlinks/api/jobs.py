@@ -89,7 +89,9 @@ class Job:
 
     def public(self) -> dict[str, Any]:
         """The job as the API shows it."""
-        d = {f.name: getattr(self, f.name) for f in fields(self) if f.repr}
+        from backlinks.api.tables import js_safe  # noqa: PLC0415 - keeps this module light
+
+        d = {f.name: js_safe(getattr(self, f.name)) for f in fields(self) if f.repr}
         d["fraction"] = (
             min(1.0, self.done / self.total)
             if self.total

@@ -20,6 +20,7 @@ from backlinks.api.common import (
     known_target,
     table_response,
 )
+from backlinks.api.tables import js_safe
 from backlinks.output import records
 
 router = APIRouter(prefix="/api/v1")
@@ -37,7 +38,7 @@ def server(state: StateDep) -> dict[str, Any]:
 @router.get("/stats", tags=["index"])
 def stats(state: StateDep, index: IndexDep) -> dict[str, Any]:
     """Counts of pages, links, hosts, domains, snapshots and skipped records."""
-    return state.cached(("stats",), index.stats)
+    return js_safe(state.cached(("stats",), index.stats))
 
 
 @router.get("/snapshots", tags=["index"], **LIST)
@@ -93,12 +94,14 @@ def profile(
     from backlinks.analysis.profile import SECTIONS  # noqa: PLC0415
 
     p = _profile(state, index, target, mode)
-    return {
-        "target": p.target,
-        "mode": p.mode,
-        "summary": records(pd.DataFrame([p.summary]))[0],
-        **{name: records(getattr(p, name).head(top)) for name in SECTIONS},
-    }
+    return js_safe(
+        {
+            "target": p.target,
+            "mode": p.mode,
+            "summary": records(pd.DataFrame([p.summary]))[0],
+            **{name: records(getattr(p, name).head(top)) for name in SECTIONS},
+        }
+    )
 
 
 @router.get("/charts", tags=["backlinks"])

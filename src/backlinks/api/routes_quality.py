@@ -22,6 +22,7 @@ from backlinks.api.common import (
     table_response,
 )
 from backlinks.api.state import ServerState
+from backlinks.api.tables import js_safe
 from backlinks.index import Index
 from backlinks.output import records
 
@@ -177,7 +178,7 @@ def whatif(
         return result
 
     result = state.cached(("whatif", tuple(sources), to, level, query), run)
-    return records(pd.DataFrame([result]))[0]
+    return js_safe(records(pd.DataFrame([result]))[0])
 
 
 @router.get("/intersect", tags=["competitors"], **LIST)

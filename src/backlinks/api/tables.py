@@ -2,10 +2,11 @@
 
 Every list endpoint computes its answer once as a DataFrame (cached, see
 :mod:`backlinks.api.cache`) and this module narrows it: ``filter=COLUMN OP VALUE``
-(repeatable; OP is one of ``= != ~ !~ >= <= > <``, ``~`` meaning "contains",
-case-insensitive), ``sort=COLUMN`` or ``sort=-COLUMN`` (repeatable, stable, the answer's own
-order breaks ties), then a page of ``limit`` rows from an opaque ``cursor``. Nothing a
-client sends reaches SQL: filters run on the frame.
+(repeatable, all must hold; OP is one of ``= != ~ !~ >= <= > <``, ``~`` meaning "contains",
+case-insensitive; ``a|b~text`` holds when any of the columns matches), ``sort=COLUMN`` or
+``sort=-COLUMN`` (repeatable, stable, the answer's own order breaks ties), then a page of
+``limit`` rows from an opaque ``cursor``. Nothing a client sends reaches SQL: filters run on
+the frame.
 
 A cursor names the query it belongs to (a hash of target, parameters, filters and sort), so
 a cursor pasted into another query is refused instead of silently returning wrong rows.
@@ -24,8 +25,8 @@ import io
 import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from typing import Any, Final, Literal
+from dataclasses import dataclass, replace
+from typing import Any, Final, Literal, TypeVar, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -42,17 +43,23 @@ __all__ = [
     "csv_chunks",
     "decode_cursor",
     "encode_cursor",
+    "js_safe",
     "page_of",
     "parse_filter",
     "parse_sort",
     "positions",
 ]
 
+T = TypeVar("T")
 #: Most rows one page may hold.
 MAX_LIMIT: Final = 1000
 Op = Literal["=", "!=", "~", "!~", ">=", "<=", ">", "<"]
-_FILTER: Final = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(!=|!~|>=|<=|=|~|>|<)(.*)$", re.S)
+_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+_FILTER: Final = re.compile(rf"^\s*({_NAME}(?:\|{_NAME})*)\s*(!=|!~|>=|<=|=|~|>|<)(.*)$", re.S)
 _FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")
+_INT: Final = re.compile(r"^\s*[-+]?\d{1,19}\s*$")
+#: Integers beyond this lose digits as JavaScript numbers: JSON carries them as strings.
+JS_SAFE_INT: Final = 2**53 - 1
 _TRUE: Final = {"true", "1", "yes"}
 _FALSE: Final = {"false", "0", "no"}
 
@@ -71,6 +78,11 @@ class Filter:
 
     def __str__(self) -> str:
         return f"{self.column}{self.op}{self.value}"
+
+    @property
+    def columns(self) -> list[str]:
+        """The columns tested: ``a|b`` means any of them."""
+        return self.column.split("|")
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +129,8 @@ def _mask(col: pd.Series, f: Filter) -> pd.Series:
         if low not in _TRUE | _FALSE:
             raise QueryError(f"{f.column} is true or false, not {f.value!r}")
         value = low in _TRUE
+    elif pd.api.types.is_integer_dtype(col.dtype) and _INT.match(f.value):
+        value = int(f.value)  # exact: 64-bit ids do not survive a float
     elif pd.api.types.is_numeric_dtype(col.dtype):
         try:
             value = float(f.value)
@@ -160,12 +174,16 @@ def positions(
     """Row positions of ``df`` passing every filter, stably sorted (the answer's own order
     breaks ties): a view of the answer that costs 8 bytes a row, not a copy of it."""
     known = set(map(str, df.columns))
-    for name in [f.column for f in filters] + [s for s, _ in sort]:
+    named = [c for f in filters for c in f.columns] + [s for s, _ in sort]
+    for name in named:
         if name not in known:
             raise QueryError(f"no column {name!r}; columns: {', '.join(map(str, df.columns))}")
     keep = np.ones(len(df), dtype=bool)
     for f in filters:
-        keep &= _mask(df[f.column], f).to_numpy()
+        hit = np.zeros(len(df), dtype=bool)
+        for column in f.columns:  # a|b~text: any of the columns
+            hit |= _mask(df[column], replace(f, column=column)).to_numpy()
+        keep &= hit
     pos = np.flatnonzero(keep).astype(np.int64)
     if sort and len(pos):
         view = df.iloc[pos].reset_index(drop=True)
@@ -235,6 +253,19 @@ def page_of(
     end = offset + len(part)
     nxt = encode_cursor(key, end) if end < total else None
     return Page(part, total, offset, nxt)
+
+
+def js_safe(value: T) -> T:
+    """``value`` with every integer beyond 2**53 as a string, through dicts and lists: the
+    64-bit ids (snapshot, url, domain, node) a browser would otherwise round. (The same
+    JSON shape, so typed as such; only those integers change type.)"""
+    if isinstance(value, dict):
+        return cast(T, {k: js_safe(v) for k, v in value.items()})
+    if isinstance(value, list | tuple):
+        return cast(T, [js_safe(v) for v in value])
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > JS_SAFE_INT:
+        return cast(T, str(value))
+    return value
 
 
 def csv_cell(value: object) -> object:
