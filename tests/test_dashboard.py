@@ -19,11 +19,13 @@ import socket
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -224,6 +226,12 @@ class UI:
 DIGITS = re.compile(r"^\d+$")
 NUMBER = re.compile(r"^[\d,]+(\.\d+)?$")
 SIGNED = re.compile(r"^[+-]?[\d,]+(\.\d+)?$")
+#: The form controls without a label (script for page.evaluate).
+UNLABELLED = (
+    "() => [...document.querySelectorAll('input, select, textarea')]"
+    ".filter(e => e.type !== 'hidden' && !(e.labels && e.labels.length)"
+    " && !e.getAttribute('aria-label')).map(e => e.outerHTML)"
+)
 
 
 @contextlib.contextmanager
@@ -261,9 +269,9 @@ def ui(browser: Any, server: Server) -> Iterator[UI]:
         yield page_ui
 
 
-def _png(page: Page, tmp_path: Path, name: str) -> Path:
+def _png(page: Page, tmp_path: Path, name: str, *, full_page: bool = False) -> Path:
     path = tmp_path / f"dashboard-{name}.png"
-    page.screenshot(path=str(path))
+    page.screenshot(path=str(path), full_page=full_page)
     data = path.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     assert len(data) > 20_000  # a rendered view, not a blank page
@@ -323,6 +331,120 @@ def test_list_views_show_rows(ui: UI, route: str, tables: list[str]) -> None:
         img = ui.page.locator('img[data-chart="chart-velocity"]')
         expect(img).to_be_visible()
         assert img.evaluate("i => i.naturalWidth") > 0
+
+
+def _query(request: Any) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(request.url).query)
+
+
+def _changes(ui: UI) -> Counter[str]:
+    return Counter(ui.column("new-lost", "change"))
+
+
+def test_new_lost_between_chosen_snapshots(ui: UI, server: Server, tmp_path: Path) -> None:
+    snaps = server.api("/snapshots")["rows"]
+    ids = [s["snapshot_id"] for s in snaps]
+    assert len(ids) == 2
+    # the point of the exercise: ids a double would round, sent (and to be sent back) as text
+    assert all(isinstance(i, str) and abs(int(i)) > 2**53 for i in ids)
+    earlier, later = ids
+    page = ui.go(f"history?target={TARGET}")
+    panel = page.locator('[data-table="new-lost"]')
+    summary = panel.locator('[data-role="summary"]')
+    start, end = panel.get_by_label("From snapshot"), panel.get_by_label("To snapshot")
+
+    # the default: the last two, labelled by date and source file, ids kept exactly
+    expect(start).to_have_value(earlier)
+    expect(end).to_have_value(later)
+    expect(end.locator("option:checked")).to_have_text(
+        f"{snaps[1]['started_at'][:10]} · s1.warc.gz"
+    )
+    assert start.locator("option").all_inner_texts() == [
+        f"{s['started_at'][:10]} · s{i}.warc.gz" for i, s in enumerate(snaps)
+    ]
+    forward = server.api("/new-lost", target=TARGET, limit=1000)
+    assert ui.wait_rows("new-lost") == forward["total"] > 0
+    counts = _changes(ui)
+    assert counts == Counter(r["change"] for r in forward["rows"])
+    assert counts["new"] > 0
+    assert counts["lost"] > 0
+    assert counts["new"] != counts["lost"]  # so that a swap shows
+    expect(page.locator('[data-role="pair-note"]')).to_be_hidden()
+    assert ui.column("timeline", "snapshot_id") == ids  # shown again, as text
+    assert page.evaluate(UNLABELLED) == []
+    page.wait_for_function(
+        "() => document.querySelector('img[data-chart=\"chart-velocity\"]')?.naturalWidth > 0"
+    )
+    _png(page, tmp_path, "newlost", full_page=True)  # timeline, velocity, the chosen pair
+
+    # reversed: the same links, new and lost swapped; the ids go out exactly as chosen
+    with page.expect_request(lambda r: "/api/v1/new-lost?" in r.url) as sent:
+        start.select_option(later)
+    assert _query(sent.value)["from"] == [later]
+    assert _query(sent.value)["to"] == [later]
+    with page.expect_request(lambda r: "/api/v1/new-lost?" in r.url) as sent:
+        end.select_option(earlier)
+    assert _query(sent.value)["from"] == [later]
+    assert _query(sent.value)["to"] == [earlier]
+    expect(panel.locator('td[data-col="change"]', has_text="new")).to_have_count(counts["lost"])
+    expect(panel.locator('td[data-col="change"]', has_text="lost")).to_have_count(counts["new"])
+    expect(summary).to_have_attribute("data-total", str(forward["total"]))
+    expect(page.locator('[data-role="pair-note"]')).to_contain_text("later than")
+    assert page.url.endswith(f"&from={later}&to={earlier}")
+
+    # the choice survives a reload (it is in the address)
+    page.reload()
+    expect(start).to_have_value(later)
+    expect(end).to_have_value(earlier)
+    expect(panel.locator('td[data-col="change"]', has_text="new")).to_have_count(counts["lost"])
+
+    # the same snapshot twice: nothing is new or lost
+    end.select_option(later)
+    expect(summary).to_have_attribute("data-total", "0")
+    expect(panel.locator("tbody tr.empty")).to_have_text("No rows match.")
+    expect(page.locator('[data-role="pair-note"]')).to_contain_text("same snapshot")
+
+    # back to the last two, and the change filter still applies on top
+    start.select_option(earlier)
+    end.select_option(later)
+    expect(summary).to_have_attribute("data-total", str(forward["total"]))
+    panel.get_by_label("Change").select_option("lost")
+    expect(summary).to_have_attribute("data-total", str(counts["lost"]))
+    assert set(ui.column("new-lost", "change")) == {"lost"}
+
+
+def test_any_text_column_search(ui: UI) -> None:
+    page = ui.go(f"backlinks?target={TARGET}")
+    ui.wait_rows("links")
+    panel = page.locator('[data-table="links"]')
+    column = panel.get_by_label("in column")
+    anywhere = "anchor|source_url|target_url|source_domain"
+    expect(column).to_have_value(anywhere)
+    expect(column.locator("option").first).to_have_text("any text column")
+    search = panel.get_by_label("Anchor / URL contains")
+    summary = panel.locator('[data-role="summary"]')
+
+    # a word of the source URL (in no anchor): both hostile links
+    search.fill("hostile")
+    with page.expect_request(lambda r: "/api/v1/links?" in r.url) as sent:
+        search.press("Enter")
+    assert _query(sent.value)["filter"] == [f"{anywhere}~hostile"]
+    expect(summary).to_have_attribute("data-total", "2")
+    assert sorted(ui.column("links", "anchor")) == sorted([HOSTILE_IMG, HOSTILE_SCRIPT])
+    assert set(ui.column("links", "source_url")) == {f"https://{HOSTILE_HOST}/links.html"}
+
+    # a word of one anchor: that row only
+    search.fill("onerror")
+    search.press("Enter")
+    expect(panel.locator('td[data-col="anchor"]')).to_have_text([HOSTILE_IMG])
+    expect(summary).to_have_attribute("data-total", "1")
+
+    # the single columns are still there: the URL word is in no anchor
+    search.fill("hostile")
+    column.select_option("anchor")
+    expect(summary).to_have_attribute("data-total", "0")
+    column.select_option("source_url")
+    expect(summary).to_have_attribute("data-total", "2")
 
 
 def test_backlinks_filter_sort_pages_and_csv(ui: UI, server: Server) -> None:
@@ -505,12 +627,7 @@ def test_keyboard_skip_link_and_target_form(ui: UI) -> None:
     page.keyboard.press("Enter")
     assert focused() in {"view-title", "main"}
     # every form control has a label
-    unlabelled = page.evaluate(
-        "() => [...document.querySelectorAll('input, select, textarea')]"
-        ".filter(e => e.type !== 'hidden' && !(e.labels && e.labels.length)"
-        " && !e.getAttribute('aria-label')).map(e => e.outerHTML)"
-    )
-    assert unlabelled == []
+    assert page.evaluate(UNLABELLED) == []
 
 
 def test_screenshots(ui: UI, tmp_path: Path) -> None:
@@ -530,6 +647,45 @@ def test_jobs_rank_reaches_done(ui: UI) -> None:
     expect(row.locator("progress")).to_have_js_property("value", 1)
     expect(row.locator('td[data-col="state"]')).to_have_text("done")
     expect(row.get_by_role("button", name="Cancel")).to_have_count(0)
+
+
+def test_jobs_show_string_ids(ui: UI) -> None:
+    """A job result's 64-bit ids (JSON strings) are shown exactly, as text."""
+    snapshot = "-1607686971398805729"
+    job = {
+        "id": "ingest-7",
+        "kind": "ingest",
+        "params": {"paths": ["/data/s1.warc.gz"]},
+        "state": "done",
+        "done": 1.0,
+        "total": 1.0,
+        "fraction": 1.0,
+        "unit": "bytes",
+        "message": "",
+        "created_at": "2024-05-29T06:00:00+00:00",
+        "started_at": "2024-05-29T06:00:00+00:00",
+        "finished_at": "2024-05-29T06:01:00+00:00",
+        "result": {
+            "snapshot_id": snapshot,
+            "files": 1,
+            "links": 5010,
+            "crawls": [{"node_id": "9007199254740993", "pages": 1234}],
+            "seconds": 1.5,
+        },
+        "error": None,
+    }
+    ui.page.route("**/api/v1/jobs", lambda route: route.fulfill(json=[job]))
+    page = ui.go("jobs")
+    result = page.locator('tr[data-job="ingest-7"] td[data-col="result"] li')
+    expect(result).to_have_text(
+        [
+            f"snapshot ID: {snapshot}",
+            "files: 1",
+            "links: 5,010",
+            "node ID 9007199254740993, pages 1,234",
+            "seconds: 1.5",
+        ]
+    )
 
 
 def test_token_server_asks_for_the_token(browser: Any, token_server: Server) -> None:

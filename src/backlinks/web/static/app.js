@@ -260,6 +260,10 @@
   }
 
   const DATE_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?/;
+  /** 64-bit ids (snapshot_id, node_id, src_domain_id...) come as JSON strings beyond 2**53
+   * (small ones may still be numbers): always text, never parsed, never grouped with commas. */
+  const isIdColumn = (c) => /(^|_)id$/.test(c);
+  const idText = (v) => (typeof v === 'number' || typeof v === 'string' ? String(v) : null);
   const isUrlColumn = (c) => c === 'url' || /(^|_)url$/.test(c) || c === 'location';
   const label = (c) => c.replace(/_/g, ' ').replace(/\burl\b/g, 'URL').replace(/\bid\b/g, 'ID');
 
@@ -294,6 +298,7 @@
   function cellContent(value, column) {
     if (value === null || value === undefined) return h('span', { class: 'muted', title: 'no value' }, '—');
     if (typeof value === 'boolean') return value ? 'yes' : 'no';
+    if (column && isIdColumn(column) && idText(value) !== null) return idText(value);
     if (typeof value === 'number') return fmtNumber(value, column);
     if (typeof value === 'object') return JSON.stringify(value);
     const text = String(value);
@@ -306,6 +311,7 @@
 
   function cellClass(value, column) {
     const classes = [];
+    if (isIdColumn(column)) return 'id';
     if (typeof value === 'number') classes.push('num');
     if (isUrlColumn(column)) classes.push('url');
     if (column === 'reasons' || column === 'reason' || column === 'which' || column === 'message') classes.push('long');
@@ -324,7 +330,9 @@
    * node}), csvName, empty (text when no rows), ctx (the view's context).
    *
    * controls: {kind: 'select', label, filter: COLUMN, options} adds filter=COLUMN=VALUE;
-   * {kind: 'select'|'number'|'checkbox', label, param: NAME, ...} sets a query parameter.
+   * {kind: 'select'|'number'|'checkbox', label, param: NAME, ...} sets a query parameter;
+   * onChange (a select's or checkbox's new value) runs before the table reloads.
+   * A contains column may be several joined by "|" (any of them matches).
    */
   function dataTable(opts) {
     const id = nextId('tbl');
@@ -362,11 +370,13 @@
       let input;
       if (c.kind === 'select') {
         input = select(c.options, c.value);
+        if (c.onChange) input.addEventListener('change', () => c.onChange(input.value));
         input.addEventListener('change', () => (c.param ? paramChanged() : reload()));
       } else if (c.kind === 'number') {
         input = h('input', { type: 'number', min: c.min, max: c.max, step: c.step || 'any', value: c.value, inputmode: 'decimal' });
       } else if (c.kind === 'checkbox') {
         input = h('input', { type: 'checkbox', checked: c.value });
+        if (c.onChange) input.addEventListener('change', () => c.onChange(input.checked));
         input.addEventListener('change', paramChanged);
       }
       const f = field(c.label, input, c.hint);
@@ -534,7 +544,7 @@
             if (again) again.focus();
           });
         });
-        headRow.append(h('th', { scope: 'col', 'aria-sort': dir || 'none', 'data-col': c, class: typeof first[c] === 'number' ? 'num' : null }, btn));
+        headRow.append(h('th', { scope: 'col', 'aria-sort': dir || 'none', 'data-col': c, class: typeof first[c] === 'number' && !isIdColumn(c) ? 'num' : null }, btn));
       }
       const body = h('tbody');
       for (const row of data.rows) {
@@ -699,7 +709,11 @@
     }
   }
 
-  const linkColumns = [['anchor', 'anchor'], ['source_url', 'source URL'], ['target_url', 'target URL'], ['source_domain', 'source domain']];
+  const linkTextColumns = ['anchor', 'source_url', 'target_url', 'source_domain'];
+  const linkColumns = [
+    [linkTextColumns.join('|'), 'any text column'],
+    ['anchor', 'anchor'], ['source_url', 'source URL'], ['target_url', 'target URL'], ['source_domain', 'source domain'],
+  ];
 
   function viewBacklinks(main, params, ctx) {
     const target = params.get('target');
@@ -768,10 +782,50 @@
     return Promise.all([classes.load(), texts.load()]);
   }
 
+  /** Every snapshot of the index (ids as the strings the API sends), oldest first. */
+  async function snapshotList(ctx) {
+    const rows = [];
+    let cursor = null;
+    do {
+      const page = await api('/snapshots', [['limit', 1000], ['cursor', cursor]], { signal: ctx.signal });
+      rows.push(...page.rows);
+      cursor = page.next_cursor;
+    } while (cursor);
+    return rows;
+  }
+
+  /** "2024-05-29 · crawl-2.warc.gz": the snapshot's start date and source file name. */
+  function snapshotLabel(s) {
+    const date = s.started_at ? String(s.started_at).slice(0, 10) : 'no date';
+    const parts = String(s.source || '').split(/[\\/]+/).filter(Boolean);
+    return `${date} · ${parts.length ? parts[parts.length - 1] : 'unknown source'}`;
+  }
+
+  /** [value, label] options for the snapshot selects, labels made unique with the id. */
+  function snapshotOptions(snaps) {
+    const labels = snaps.map(snapshotLabel);
+    const seen = new Map();
+    for (const l of labels) seen.set(l, (seen.get(l) || 0) + 1);
+    return snaps.map((s, i) => {
+      const id = idText(s.snapshot_id);
+      return [id, seen.get(labels[i]) > 1 ? `${labels[i]} (${id})` : labels[i]];
+    });
+  }
+
+  /** The default pair: the last two snapshots holding links (the API's own default), else
+   * the last two. */
+  function defaultPair(snaps) {
+    const withLinks = snaps.filter((s) => !(typeof s.links === 'number' && s.links <= 0));
+    const pool = withLinks.length >= 2 ? withLinks : snaps;
+    if (!pool.length) return [null, null];
+    const last = idText(pool[pool.length - 1].snapshot_id);
+    return [pool.length >= 2 ? idText(pool[pool.length - 2].snapshot_id) : last, last];
+  }
+
   async function viewHistory(main, params, ctx) {
     const target = params.get('target');
     if (!target) return needTarget(main, 'New & lost');
-    main.append(viewHeading(`New and lost backlinks of ${target}`, 'Between the last two snapshots of the index.'));
+    main.append(viewHeading(`New and lost backlinks of ${target}`, 'Between two snapshots of the index: the last two unless you choose others.'));
     const chartBox = h('section', { class: 'panel', 'aria-labelledby': 'vel-h' }, h('h2', { id: 'vel-h' }, 'Velocity'));
     const timeline = dataTable({
       ctx,
@@ -779,9 +833,67 @@
       name: 'timeline',
       endpoint: '/timeline',
       base: () => [['target', target]],
+      hide: /^$/, // the snapshot ids too: they are the from/to values below
       csvName: `timeline-${target}`,
       pageSize: 25,
     });
+    const changesBox = h('div', {}, h('section', { class: 'panel' }, h('p', { class: 'loading-note' }, 'Loading the snapshots…')));
+    main.append(timeline.element, chartBox, changesBox);
+    const charts = api('/charts', [['target', target]], { signal: ctx.signal }).then((all) => {
+      const svg = all['chart-velocity'];
+      chartBox.append(svg ? h('div', { class: 'charts one' }, chart(ctx, 'chart-velocity', svg)) : message('No velocity chart for this target.'));
+    }).catch((e) => {
+      if (!isAbort(e)) chartBox.append(message(errorText(e), 'error'));
+    });
+    const pending = [timeline.load(), charts];
+
+    let snaps = null;
+    let snapError = null;
+    try {
+      snaps = await snapshotList(ctx);
+    } catch (e) {
+      if (isAbort(e)) return Promise.all(pending);
+      snapError = e;
+    }
+    if (ctx.signal.aborted) return Promise.all(pending);
+
+    const controls = [];
+    const note = h('p', { class: 'msg', 'data-role': 'pair-note', 'aria-live': 'polite', hidden: true });
+    let pick = null;
+    if (snaps && snaps.length) {
+      const options = snapshotOptions(snaps);
+      const known = new Set(options.map(([v]) => v));
+      const [defFrom, defTo] = defaultPair(snaps);
+      pick = {
+        from: known.has(params.get('from')) ? params.get('from') : defFrom,
+        to: known.has(params.get('to')) ? params.get('to') : defTo,
+        order: new Map(options.map(([v], i) => [v, i])),
+        count: snaps.length,
+      };
+      const changed = (key) => (value) => {
+        pick[key] = value;
+        updateNote();
+        // the choice in the address (shareable), without re-rendering the view
+        window.history.replaceState(null, '', routeHref('history', [['target', target], ['from', pick.from], ['to', pick.to]]));
+      };
+      controls.push(
+        { kind: 'select', label: 'From snapshot', param: 'from', value: pick.from, options, onChange: changed('from') },
+        { kind: 'select', label: 'To snapshot', param: 'to', value: pick.to, options, onChange: changed('to') },
+      );
+    }
+    controls.push({ kind: 'select', label: 'Change', filter: 'change', value: '', options: [['', 'new and lost'], ['new', 'new'], ['lost', 'lost']] });
+
+    function updateNote() {
+      let text = '';
+      if (pick && pick.count < 2) text = 'The index has one snapshot: nothing can be new or lost yet.';
+      else if (pick && pick.from === pick.to) text = 'The same snapshot twice: nothing is new or lost.';
+      else if (pick && pick.order.get(pick.from) > pick.order.get(pick.to)) {
+        text = '“From” is later than “to”: the lists swap, links lost in between show as new and links gained as lost.';
+      }
+      note.textContent = text;
+      note.hidden = !text;
+    }
+
     const changes = dataTable({
       ctx,
       title: 'New and lost links',
@@ -789,19 +901,16 @@
       endpoint: '/new-lost',
       base: () => [['target', target]],
       contains: { label: 'Anchor / URL contains', columns: linkColumns },
-      controls: [
-        { kind: 'select', label: 'Change', filter: 'change', value: '', options: [['', 'new and lost'], ['new', 'new'], ['lost', 'lost']] },
-      ],
+      controls,
       csvName: `new-lost-${target}`,
     });
-    main.append(timeline.element, chartBox, changes.element);
-    const charts = api('/charts', [['target', target]], { signal: ctx.signal }).then((all) => {
-      const svg = all['chart-velocity'];
-      chartBox.append(svg ? h('div', { class: 'charts one' }, chart(ctx, 'chart-velocity', svg)) : message('No velocity chart for this target.'));
-    }).catch((e) => {
-      if (!isAbort(e)) chartBox.append(message(errorText(e), 'error'));
-    });
-    await Promise.all([timeline.load(), changes.load(), charts]);
+    const toolbar = changes.element.querySelector('form.toolbar');
+    toolbar.after(note);
+    if (snapError) toolbar.after(message(`The snapshots could not be listed (${errorText(snapError)}): showing the last two.`, 'warn'));
+    updateNote();
+    changesBox.replaceChildren(changes.element);
+    pending.push(changes.load());
+    return Promise.all(pending);
   }
 
   function viewToxic(main, params, ctx) {
@@ -1138,24 +1247,23 @@
     await refresh();
   }
 
-  /** A job's result as short lines: "seconds: 1.06", "level page, nodes 337, ...". */
+  /** A job's result as short lines: "snapshot ID: -1607686971398805729", "seconds: 1.06",
+   * "level page, nodes 337, ...". Ids (JSON strings beyond 2**53) are shown as sent. */
   function resultLines(result) {
-    const scalar = (v) => (typeof v === 'number' ? fmtNumber(v) : String(v));
+    const scalar = (v, k) => (isIdColumn(k) && idText(v) !== null ? idText(v) : typeof v === 'number' ? fmtNumber(v) : String(v));
     const lines = [];
     for (const [k, v] of Object.entries(result || {})) {
-      // 64-bit ids do not survive JSON.parse (doubles): leave them out rather than show wrong ones
-      if (/(^|_)id$/.test(k)) continue;
       if (v !== null && typeof v === 'object' && !Array.isArray(v) && !Object.keys(v).length) continue;
       if (Array.isArray(v)) {
         for (const item of v.slice(0, 10)) {
           if (item && typeof item === 'object') {
             lines.push(Object.entries(item)
-              .filter(([a, x]) => x !== null && typeof x !== 'object' && !/(^|_)id$/.test(a))
-              .map(([a, x]) => `${label(a)} ${scalar(x)}`).join(', '));
-          } else lines.push(`${label(k)}: ${scalar(item)}`);
+              .filter(([, x]) => x !== null && typeof x !== 'object')
+              .map(([a, x]) => `${label(a)} ${scalar(x, a)}`).join(', '));
+          } else lines.push(`${label(k)}: ${scalar(item, k)}`);
         }
       } else if (v !== null && typeof v === 'object') lines.push(`${label(k)}: ${JSON.stringify(v)}`);
-      else lines.push(`${label(k)}: ${v === null ? '—' : scalar(v)}`);
+      else lines.push(`${label(k)}: ${v === null ? '—' : scalar(v, k)}`);
     }
     return lines;
   }
