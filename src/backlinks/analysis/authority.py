@@ -282,12 +282,20 @@ def whatif(
 
 def rank_graph(g: Graph, *, by: By = "pagerank", limit: int | None = None) -> pd.DataFrame:
     """Scores of every node of a graph loaded from an edge file (no store involved)."""
-    pr = pagerank(g)
+    return rank_table(g, pagerank(g).scores, by=by, limit=limit)
+
+
+def rank_table(
+    g: Graph, scores: npt.ArrayLike, *, by: By = "pagerank", limit: int | None = None
+) -> pd.DataFrame:
+    """The ``rank --edges`` table of a graph from its PageRank ``scores`` (however they were
+    computed: embedded or on Spark): rank, name, pagerank, rating, harmonic, degrees."""
+    pr = np.asarray(scores, dtype=np.float64)
     df = pd.DataFrame(
         {
             "name": g.labels if g.labels is not None else g.ids,
-            "pagerank": pr.scores.astype(np.float64),
-            "rating": np.round(rating(pr.scores, g.in_degree()), 1),
+            "pagerank": pr,
+            "rating": np.round(rating(pr, g.in_degree()), 1),
             "harmonic": np.asarray(harmonic(g), dtype=np.float64),
             "in_degree": g.in_degree(),
             "out_degree": g.out_deg,

@@ -126,3 +126,25 @@ def _labels(tokens: list[str], vertices: Path | None, level: str) -> list[str]:
     names = {vid: unreverse(name) for vid, name in rows}
     del level
     return [names.get(t, t) for t in tokens]
+
+
+_UKWA_LINE: Final = re.compile(r"^[0-9]+\|[^|\t]+\|")
+_SPACE: Final = re.compile(r"\s+")
+
+
+def parse_edge_line(line: str, level: str = "page") -> tuple[str, str] | bool | None:
+    """One line of an edge file as :func:`load_edge_file` reads it, for engines that read
+    lines themselves (Spark): ``(source, target)`` tokens (host names lower-cased at host
+    and domain level); ``None`` for a blank or ``#`` comment line; ``False`` for a line that
+    has no two tokens (counted as a bad line)."""
+    if not line.strip() or line.lstrip().startswith("#"):
+        return None
+    if _UKWA_LINE.match(line):
+        parts = line.rstrip().split("\t", 1)[0].split("|")[1:3]
+    else:
+        parts = _SPACE.split(line.strip())[:2]
+    if len(parts) < 2 or not parts[0] or not parts[1]:
+        return False
+    if level in ("host", "domain"):
+        return parts[0].lower(), parts[1].lower()
+    return parts[0], parts[1]

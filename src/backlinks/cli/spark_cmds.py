@@ -1,0 +1,113 @@
+"""``backlinks spark ...``: the same jobs on Apache Spark (local mode by default)."""
+
+from __future__ import annotations
+
+import time
+import warnings
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from backlinks.cli.base import FormatOpt, LimitOpt, app, err, parse_format
+from backlinks.output import emit_rows, safe_text
+
+spark_app = typer.Typer(
+    name="spark",
+    help="Run the pipeline on Apache Spark (local[2] here, or a cluster via spark-submit).",
+    no_args_is_help=True,
+)
+app.add_typer(spark_app, name="spark")
+
+MasterOpt = Annotated[
+    str,
+    typer.Option(
+        "--master",
+        help="Spark master (local[N], spark://..., yarn; 'submit': keep spark-submit's).",
+    ),
+]
+BlocksOpt = Annotated[
+    int, typer.Option("--blocks", min=0, help="Graph blocks (Spark tasks per iteration; 0: cores).")
+]
+
+
+def _session(master: str):  # type: ignore[no-untyped-def]
+    from backlinks.spark.session import spark_session  # noqa: PLC0415
+
+    # PySpark warns that it does not yet "fully support" pandas 3; our jobs move Arrow.
+    warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas")
+    try:
+        return spark_session(None if master == "submit" else master)
+    except RuntimeError as exc:
+        err.print(f"[red]{safe_text(exc)}[/red]")
+        raise typer.Exit(2) from exc
+
+
+@spark_app.command("rank")
+def spark_rank(
+    edges: Annotated[
+        Path | None,
+        typer.Option("--edges", help="Rank an edge file (as `backlinks rank --edges`)."),
+    ] = None,
+    links: Annotated[
+        str | None,
+        typer.Option("--links", help="Rank links Parquet (`backlinks export`'s links.parquet)."),
+    ] = None,
+    pages: Annotated[
+        str | None,
+        typer.Option("--pages", help="pages.parquet: fetched pages are nodes too (as the store)."),
+    ] = None,
+    names: Annotated[
+        str | None,
+        typer.Option("--names", help="hosts.parquet or domains.parquet for --links labels."),
+    ] = None,
+    level: Annotated[str, typer.Option("--level", help="page, host or domain.")] = "host",
+    out: Annotated[
+        str | None, typer.Option("--out", help="Write the metrics table here (Parquet folder).")
+    ] = None,
+    master: MasterOpt = "local[2]",
+    blocks: BlocksOpt = 0,
+    harmonic: Annotated[
+        bool,
+        typer.Option(
+            "--harmonic/--no-harmonic",
+            help="Harmonic centrality on the driver (gathers the CSR: 4 bytes an edge).",
+        ),
+    ] = True,
+    limit: LimitOpt = 0,
+    fmt: FormatOpt = "table",
+) -> None:
+    """PageRank and rating (0-100) on Spark with the embedded kernel in Spark tasks; prints
+    what `backlinks rank --edges FILE` prints."""
+    out_fmt = parse_format(fmt)
+    if level not in ("page", "host", "domain"):
+        raise typer.BadParameter("--level must be page, host or domain")
+    if (edges is None) == (links is None):
+        raise typer.BadParameter("give one of --edges FILE or --links PARQUET")
+    if edges is not None and not edges.exists():
+        raise typer.BadParameter(f"no such file: {edges}")
+    from backlinks.spark.graph import edge_file_graph, links_graph  # noqa: PLC0415
+    from backlinks.spark.rank import rank_spark_graph, rank_table_of, write_metrics  # noqa: PLC0415
+
+    start = time.perf_counter()
+    spark = _session(master)
+    if edges is not None:
+        graph = edge_file_graph(spark, str(edges), level)
+    else:
+        graph = links_graph(spark, str(links), level, pages=pages, names=names)
+    result, bg = rank_spark_graph(spark, graph, blocks=blocks or None)
+    err.print(
+        f"{graph.n:,} nodes, {bg.m:,} edges; {graph.meta.get('self_loops', 0):,} self-loops "
+        f"dropped, {graph.meta.get('bad_lines', 0):,} bad lines; {result.iterations} iterations "
+        f"on Spark ({spark.sparkContext.master}, {bg.blocks.getNumPartitions()} blocks), "
+        f"{time.perf_counter() - start:.1f} s"
+    )
+    if out is not None:
+        write_metrics(spark, result, out)
+        err.print(f"metrics written to {safe_text(out)}")
+    if harmonic:
+        table = rank_table_of(result, bg, limit=limit or None)
+    else:
+        table = result.metrics().sort_values(["pagerank", "name"], ascending=[False, True])
+        table = table.head(limit) if limit else table
+    emit_rows(table, out_fmt, title="ranks")
