@@ -22,12 +22,12 @@ import numpy as np
 import pytest
 
 import backlinks
-from backlinks.analysis.authority import rank_graph, rank_store
-from backlinks.demo import evolve, generate_web, write_warc
+from backlinks.analysis.authority import rank_graph
 from backlinks.graph.build import build_graph
 from backlinks.graph.edgefile import load_edge_file
 from backlinks.rank.pagerank import pagerank
 from datapaths import SHARED_DATA
+from httpweb import build
 
 pytest.importorskip("pyspark", reason="Spark tests need PySpark (make test installs it)")
 if shutil.which("java") is None:  # pragma: no cover - depends on the machine
@@ -83,15 +83,8 @@ def test_ukwa_host_graph_ranks_as_embedded(spark: Any) -> None:
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     folder = tmp_path_factory.mktemp("spark-store")
-    first = generate_web(7)
-    second = evolve(first, 7)
-    db = folder / "demo.duckdb"
+    db = build(folder)  # the two-snapshot demo web, ranked
     with backlinks.open(db) as index:
-        for n, web in enumerate((first, second)):
-            path = folder / f"web-{n}.warc.gz"
-            write_warc(web.pages, path)
-            index.ingest(path)
-        rank_store(index.store, ("host", "domain"))
         index.export(folder / "parquet")
     return db, folder / "parquet"
 

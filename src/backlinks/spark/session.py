@@ -36,6 +36,7 @@ def spark_session(
         builder = builder.master(master)
     settings: dict[str, Any] = {
         "spark.ui.enabled": "false",
+        "spark.ui.showConsoleProgress": "false",
         "spark.driver.memory": driver_memory,
         "spark.sql.execution.arrow.pyspark.enabled": "true",
         "spark.sql.shuffle.partitions": "8",
