@@ -38,6 +38,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/toxic_eval.py
 	$(BIN)/python bench/spam_eval.py
 	$(BIN)/python bench/api_load.py
+	$(BIN)/python bench/spark_bench.py
 
 clean:
 	rm -rf $(VENV) demo-out .pytest_cache .mypy_cache .ruff_cache

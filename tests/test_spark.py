@@ -152,3 +152,106 @@ def test_trustrank_matches_embedded(spark: Any, exported: tuple[Path, Path]) -> 
     assert result.pagerank[[result.names.index(s) for s in seeds]].min() > np.median(
         result.pagerank
     )
+
+
+WARC_SAMPLES = SHARED_DATA / "warc-samples"
+#: Columns compared row for row (every column of each table, in the store's order).
+COMPARED = ("pages", "links", "page_text", "skipped", "hosts", "domains", "record_counts")
+
+
+def _rows(index: backlinks.Index, table: str) -> list[tuple[Any, ...]]:
+    df = index.sql(f"SELECT * FROM {table} ORDER BY ALL")
+    return [tuple(r) for r in df.astype(object).where(df.notna(), None).itertuples(index=False)]
+
+
+def test_warc_samples_ingest_as_embedded(spark: Any, tmp_path: Path) -> None:
+    if not WARC_SAMPLES.is_dir():
+        pytest.skip(f"WARC samples not found at {WARC_SAMPLES}")
+    from backlinks.spark.ingest import spark_ingest
+    from backlinks.store.parquet_import import import_parquet
+
+    paths = [str(WARC_SAMPLES)]
+    embedded_db = tmp_path / "embedded.duckdb"
+    with backlinks.open(embedded_db) as index:
+        report = index.ingest(*paths)
+    assert report.links > 1000
+    result = spark_ingest(spark, paths, tmp_path / "spark-out")
+    assert result.snapshot_id == report.snapshot_id  # the same content ids, the same snapshot
+    assert result.pages == report.pages
+    assert result.links == report.links
+    # the Spark tables as Parquet equal the embedded store's tables, row for row
+    loaded_db = tmp_path / "loaded.duckdb"
+    with backlinks.open(loaded_db) as loaded:
+        added = import_parquet(loaded.store, tmp_path / "spark-out")
+        assert added["links"] == report.links
+        again = import_parquet(loaded.store, tmp_path / "spark-out")  # idempotent
+        assert again["links"] == 0
+        assert again["files_already_imported"] == len(result.files)
+    with (
+        backlinks.open(embedded_db, read_only=True) as emb,
+        backlinks.open(loaded_db, read_only=True) as got,
+    ):
+        for table in COMPARED:
+            assert _rows(got, table) == _rows(emb, table), table
+        keys = "SELECT file_id, snapshot_id, kind, size, records, pages, links, skipped, done"
+        assert got.sql(f"{keys} FROM source_files ORDER BY ALL").equals(
+            emb.sql(f"{keys} FROM source_files ORDER BY ALL")
+        )
+        window = "SELECT snapshot_id, started_at, finished_at, files, complete FROM snapshots"
+        assert got.sql(window).equals(emb.sql(window))
+        assert got.links("iana.org", limit=None).equals(emb.links("iana.org", limit=None))
+
+
+def test_import_parquet_layouts(spark: Any, exported: tuple[Path, Path], tmp_path: Path) -> None:
+    """An export loads into a fresh store (once: a second load adds nothing), and a Spark
+    rank's metrics replace the store's."""
+    from backlinks.spark.graph import links_graph
+    from backlinks.spark.rank import rank_spark_graph, write_metrics
+    from backlinks.store.parquet_import import import_parquet
+
+    db, parquet = exported
+    fresh = tmp_path / "fresh.duckdb"
+    with backlinks.open(fresh) as index:
+        first = import_parquet(index.store, parquet)
+        assert first["links"] > 0
+        assert import_parquet(index.store, parquet)["links"] == 0
+    with backlinks.open(db, read_only=True) as emb, backlinks.open(fresh, read_only=True) as got:
+        assert got.links("velo-trails.com", limit=None).equals(
+            emb.links("velo-trails.com", limit=None)
+        )
+        assert got.stats() == emb.stats()
+    graph = links_graph(
+        spark, str(parquet / "links.parquet"), "host", pages=str(parquet / "pages.parquet")
+    )
+    result, _ = rank_spark_graph(spark, graph)
+    write_metrics(spark, result, tmp_path / "metrics-host")
+    with backlinks.open(fresh) as index:
+        import_parquet(index.store, tmp_path / "metrics-host")
+        top = index.top("host", "rating", limit=None)
+    best = int(np.argmax(result.pagerank))
+    assert int(top.node_id.iloc[0]) == int(result.ids[best])
+    assert len(top) == graph.n
+
+
+def test_cli_spark_rank_prints_what_rank_prints(tmp_path: Path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    edges = tmp_path / "edges.txt"
+    edges.write_text(
+        "# a small host graph\na.example b.example\nb.example c.example\nc.example a.example\n"
+        "d.example a.example\nd.example d.example\nbad-line-without-target\n"
+    )
+    exe = str(Path(sys.executable).parent / "backlinks")
+    args = ["--edges", str(edges), "--level", "host", "--format", "json"]
+    embedded = subprocess.run([exe, "rank", *args], capture_output=True, text=True, check=True)
+    spark_run = subprocess.run(
+        [exe, "spark", "rank", *args, "--blocks", "2"], capture_output=True, text=True, check=True
+    )
+    want, got = json.loads(embedded.stdout), json.loads(spark_run.stdout)
+    assert [r["name"] for r in got] == [r["name"] for r in want]
+    assert [r["rating"] for r in got] == [r["rating"] for r in want]
+    assert max(abs(a["pagerank"] - b["pagerank"]) for a, b in zip(got, want, strict=True)) < TOL
+    assert "1 bad lines" in spark_run.stderr
+    assert "1 self-loops" in spark_run.stderr

@@ -10,7 +10,7 @@ final state equals that of an uninterrupted run. Every unusable record is kept i
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
@@ -129,6 +129,42 @@ def _advance(progress: ProgressFn | None, nbytes: int, records: int = 0, links: 
         progress(nbytes, records, links)
 
 
+def warc_batches(
+    source: SourceFile,
+    snapshot_id: int,
+    start: int = 0,
+    *,
+    keep_text: bool = True,
+    on_skip: Callable[[Skipped], None] | None = None,
+) -> Iterator[tuple[Batch, int, bool]]:
+    """The batches of one WARC/WAT file from ``start`` on, each with the offset where the
+    next batch starts and whether it is the file's last: what every engine writes (the
+    embedded store commits each one; a Spark task writes them as Parquet)."""
+    cache = HostCache()
+    path = str(source.path)
+    max_records = SETTINGS["ingest.batch_records"].value
+    max_links = SETTINGS["ingest.batch_links"].value
+
+    def new_batch() -> Batch:
+        return Batch(snapshot_id, source.file_id, path, keep_text=keep_text)
+
+    batch = new_batch()
+    for offset, item in read_warc(source.path, start_offset=start, keep_text=keep_text):
+        if batch.records and (batch.records >= max_records or batch.n_links >= max_links):
+            yield batch, offset, False
+            batch = new_batch()
+        batch.records += 1
+        if isinstance(item, Page):
+            batch.add_page(item, cache)
+        elif isinstance(item, Skipped):
+            batch.add_skip(item)
+            if on_skip is not None:
+                on_skip(item)
+        else:
+            batch.kinds[item] += 1
+    yield batch, source.size, True
+
+
 def _ingest_warc(
     store: Store,
     source: SourceFile,
@@ -139,34 +175,18 @@ def _ingest_warc(
     report: IngestReport,
     progress: ProgressFn | None,
 ) -> None:
-    cache = HostCache()
-    path = str(source.path)
-    max_records = SETTINGS["ingest.batch_records"].value
-    max_links = SETTINGS["ingest.batch_links"].value
     _advance(progress, start)
     done_bytes = start
 
-    def new_batch() -> Batch:
-        return Batch(snapshot_id, source.file_id, path, keep_text=keep_text)
+    def example(skip: Skipped) -> None:
+        if len(report.skip_examples) < 20:
+            report.skip_examples.append(skip)
 
-    batch = new_batch()
-    for offset, item in read_warc(source.path, start_offset=start, keep_text=keep_text):
-        if batch.records and (batch.records >= max_records or batch.n_links >= max_links):
-            _commit(store, batch, offset, False, file_report, report)
-            _advance(progress, offset - done_bytes, batch.records, batch.n_links)
-            done_bytes = offset
-            batch = new_batch()
-        batch.records += 1
-        if isinstance(item, Page):
-            batch.add_page(item, cache)
-        elif isinstance(item, Skipped):
-            batch.add_skip(item)
-            if len(report.skip_examples) < 20:
-                report.skip_examples.append(item)
-        else:
-            batch.kinds[item] += 1
-    _commit(store, batch, source.size, True, file_report, report)
-    _advance(progress, source.size - done_bytes, batch.records, batch.n_links)
+    batches = warc_batches(source, snapshot_id, start, keep_text=keep_text, on_skip=example)
+    for batch, next_offset, done in batches:
+        _commit(store, batch, next_offset, done, file_report, report)
+        _advance(progress, next_offset - done_bytes, batch.records, batch.n_links)
+        done_bytes = next_offset
 
 
 def _commit(

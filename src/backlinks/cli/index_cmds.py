@@ -193,3 +193,26 @@ def export(
         written = index.export(folder)
     for path in written:
         Console().print(Text(f"{safe_text(path)}  {path.stat().st_size:,} bytes"))
+
+
+@app.command("import-parquet")
+def import_parquet(
+    folder: Annotated[
+        Path,
+        typer.Argument(help="`spark ingest --out`, `export` or `spark rank --out` folder."),
+    ],
+    db: DbOpt = Path(DEFAULT_DB),
+    fmt: FormatOpt = "table",
+) -> None:
+    """Load Parquet into the index: a Spark ingest's tables (file by file, idempotent),
+    another index's export, or a Spark rank's metrics."""
+    from backlinks.store.parquet_import import import_parquet as load  # noqa: PLC0415
+
+    out_fmt = parse_format(fmt)
+    with Index(db) as index:
+        try:
+            added = load(index.store, folder)
+        except (FileNotFoundError, ValueError) as exc:
+            err.print(Text(str(exc), style="red"))
+            raise typer.Exit(2) from exc
+    emit_object(dict(sorted(added.items())), out_fmt)

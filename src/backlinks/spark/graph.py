@@ -141,3 +141,28 @@ def links_graph(
             "k", F.coalesce("label", F.col("id").cast("string")).alias("name"), "id"
         )
     return SparkGraph(edges, labels, n, level, {"source": str(links)})
+
+
+def write_graph(graph: SparkGraph, out: str) -> None:
+    """Write a graph as ``out/edges`` (src, dst) and ``out/nodes`` (k, name[, id]) Parquet
+    and ``out/graph.json`` (n, level, counts), for ``spark rank --graph``."""
+    import json  # noqa: PLC0415
+    from pathlib import Path  # noqa: PLC0415
+
+    graph.edges.write.mode("overwrite").parquet(f"{out}/edges")
+    graph.nodes.write.mode("overwrite").parquet(f"{out}/nodes")
+    meta = {"n": graph.n, "level": graph.level, **graph.meta}
+    Path(out, "graph.json").write_text(json.dumps(meta, default=str))
+
+
+def read_graph(spark: SparkSession, folder: str) -> SparkGraph:
+    """A graph written by :func:`write_graph`."""
+    import json  # noqa: PLC0415
+    from pathlib import Path  # noqa: PLC0415
+
+    meta = json.loads(Path(folder, "graph.json").read_text())
+    edges = spark.read.parquet(f"{folder}/edges").cache()
+    nodes = spark.read.parquet(f"{folder}/nodes")
+    n = int(meta.pop("n"))
+    level = str(meta.pop("level"))
+    return SparkGraph(edges, nodes, n, level, meta)
