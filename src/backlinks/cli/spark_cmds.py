@@ -168,6 +168,10 @@ def spark_rank(
         str | None, typer.Option("--graph", help="A graph written by `spark graph`.")
     ] = None,
     level: Annotated[str, typer.Option("--level", help="page, host or domain.")] = "host",
+    seeds: Annotated[
+        Path | None,
+        typer.Option("--seeds", help="TrustRank seeds: URLs/hosts/domains, one a line."),
+    ] = None,
     out: Annotated[
         str | None, typer.Option("--out", help="Write the metrics table here (Parquet folder).")
     ] = None,
@@ -197,7 +201,15 @@ def spark_rank(
         graph = read_graph(spark, graph_dir)
     else:
         graph = _graph(spark, edges, links, pages, names, level)
-    result, bg = rank_spark_graph(spark, graph, blocks=blocks or None)
+    seed_ids = None
+    if seeds is not None:
+        from backlinks.analysis.authority import read_node_list  # noqa: PLC0415
+
+        seed_ids = read_node_list(seeds, graph.level)
+    try:
+        result, bg = rank_spark_graph(spark, graph, blocks=blocks or None, seeds=seed_ids)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
     err.print(
         f"{graph.n:,} nodes, {bg.m:,} edges; {graph.meta.get('self_loops', 0):,} self-loops "
         f"dropped, {graph.meta.get('bad_lines', 0):,} bad lines; {result.iterations} iterations "

@@ -43,6 +43,7 @@ class SparkRank:
     iterations: int
     edges: int
     level: str
+    trustrank: np.ndarray[Any, np.dtype[np.float64]] | None = None
 
     def metrics(self) -> pd.DataFrame:
         """The metrics table (the store's ``metrics`` columns this job fills)."""
@@ -52,6 +53,9 @@ class SparkRank:
                 "node_id": self.ids,
                 "name": self.names,
                 "pagerank": self.pagerank,
+                "trustrank": np.full(len(self.ids), np.nan)
+                if self.trustrank is None
+                else self.trustrank,
                 "rating": self.rating,
                 "in_degree": self.in_degree,
                 "out_degree": self.out_degree,
@@ -76,25 +80,26 @@ def rank_spark_graph(
     *,
     blocks: int | None = None,
     tol: float = 1e-6,
-    seeds: list[str] | None = None,
+    seeds: list[int] | None = None,
 ) -> tuple[SparkRank, BlockGraph]:
-    """PageRank (TrustRank with ``seeds``: node names) and ratings of a Spark graph."""
+    """PageRank and ratings of a Spark graph, and TrustRank (PageRank teleporting to the
+    ``seeds``, stable node ids, only) when seeds are given."""
     bg = block_graph(graph.edges, graph.n, blocks=blocks)
     has_ids = "id" in graph.nodes.columns
     rows = graph.nodes.orderBy("k").select("name", "id" if has_ids else "name").toArrow()
     names = [str(x) for x in rows.column(0).to_pylist()]
-    personalization = None
-    if seeds:
-        wanted = set(seeds)
-        personalization = np.array([1.0 if x in wanted else 0.0 for x in names])
-        if not personalization.any():
-            raise ValueError("none of the seeds is a node of the graph")
-    pr = spark_pagerank(spark, bg, tol=tol, personalization=personalization)
     ids = (
         rows.column(1).to_numpy().astype(np.int64)
         if has_ids
         else np.asarray([urls.stable_id(x) for x in names], dtype=np.int64)
     )
+    pr = spark_pagerank(spark, bg, tol=tol)
+    trust = None
+    if seeds:
+        tele = np.isin(ids, np.asarray(seeds, dtype=np.int64)).astype(np.float64)
+        if not tele.any():
+            raise ValueError("none of the seeds is a node of the graph")
+        trust = spark_pagerank(spark, bg, tol=tol, personalization=tele).scores.astype(np.float64)
     result = SparkRank(
         names,
         ids,
@@ -105,6 +110,7 @@ def rank_spark_graph(
         pr.iterations,
         bg.m,
         graph.level,
+        trust,
     )
     return result, bg
 
@@ -120,7 +126,11 @@ def rank_table_of(result: SparkRank, bg: BlockGraph, *, limit: int | None = None
         result.names,
         result.level,
     )
-    return rank_table(g, result.pagerank, limit=limit)
+    table = rank_table(g, result.pagerank, limit=limit)
+    if result.trustrank is not None:
+        trust = dict(zip(result.names, result.trustrank, strict=True))
+        table.insert(4, "trustrank", table.name.map(trust))
+    return table
 
 
 def write_metrics(spark: SparkSession, result: SparkRank, out: str | Path) -> None:

@@ -150,9 +150,11 @@ def _metrics(store: Store, files: list[Path]) -> Counter[str]:
             store.con.execute(
                 "DELETE FROM metrics WHERE level = ? AND snapshot_id IS NULL", [level]
             )
+        names = {r[0] for r in store.con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()}
+        trust = "trustrank" if "trustrank" in names else "NULL"
         store.con.execute(
-            "INSERT INTO metrics (level, node_id, snapshot_id, pagerank, rating) "
-            f"SELECT level, node_id, NULL, pagerank, rating FROM {source}"
+            "INSERT INTO metrics (level, node_id, snapshot_id, pagerank, trustrank, rating) "
+            f"SELECT level, node_id, NULL, pagerank, {trust}, rating FROM {source}"
         )
         added["metrics"] = _count(store, "metrics")
     return added
