@@ -259,3 +259,51 @@ def test_cli_spark_rank_prints_what_rank_prints(tmp_path: Path) -> None:
     assert max(abs(a["pagerank"] - b["pagerank"]) for a, b in zip(got, want, strict=True)) < TOL
     assert "1 bad lines" in spark_run.stderr
     assert "1 self-loops" in spark_run.stderr
+
+
+def test_remote_paths_ingest_as_local(spark: Any, tmp_path: Path) -> None:
+    """Files fetched over HTTP (a real server on loopback) and file:// URIs give the same
+    snapshot, pages and links as the embedded ingest of the local files; a missing URL is
+    reported and the rest kept."""
+    if not WARC_SAMPLES.is_dir():
+        pytest.skip(f"WARC samples not found at {WARC_SAMPLES}")
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    from backlinks.sources.files import expand
+    from backlinks.spark.ingest import spark_ingest
+    from backlinks.store.parquet_import import import_parquet
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    files, _ = expand([str(WARC_SAMPLES / "commoncrawl-2020"), str(WARC_SAMPLES / "warcio")])
+    handler = functools.partial(Quiet, directory=str(WARC_SAMPLES))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}/"
+        urls_ = [base + str(f.relative_to(WARC_SAMPLES)) for f in files[1:]]
+        remote = [f"file://{files[0]}", *urls_, base + "no-such-file.warc.gz"]
+        result = spark_ingest(spark, remote, tmp_path / "remote-out")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert any("no-such-file" in p and "cannot read" in p for p in result.problems)
+    with backlinks.open(tmp_path / "local.duckdb") as local:
+        report = local.ingest(*map(str, files))
+    assert result.snapshot_id == report.snapshot_id
+    assert (result.pages, result.links) == (report.pages, report.links)
+    with backlinks.open(tmp_path / "remote.duckdb") as got:
+        import_parquet(got.store, tmp_path / "remote-out")
+    with (
+        backlinks.open(tmp_path / "local.duckdb", read_only=True) as emb,
+        backlinks.open(tmp_path / "remote.duckdb", read_only=True) as got,
+    ):
+        for table in ("pages", "links", "hosts", "domains"):
+            assert _rows(got, table) == _rows(emb, table), table
+        paths = {r[0] for r in _rows(got, "source_files") for r in [(r[2],)]}
+        assert any(p.startswith("http://127.0.0.1") for p in paths)

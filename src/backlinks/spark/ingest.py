@@ -11,10 +11,12 @@ so a killed task leaves nothing half-written and a re-run overwrites. The driver
 ``snapshots``, ``source_files`` and ``record_counts``. The layout, column for column, is the
 store's (``backlinks export``), and ``backlinks import-parquet`` loads it into a store.
 
-Paths: local files, folders and globs, or a manifest file (``--paths-file``, one path per
-line, gzip or plain, like Common Crawl's ``wat.paths.gz``) with an optional ``--prefix``. The
-files must be readable where the tasks run (a shared or distributed file system mounted at
-the same path); object stores (``s3://``) are not read directly yet.
+Paths: local files, folders and globs (readable where the tasks run), URIs — ``https://``,
+``s3://``, ``gs://``, ``hdfs://`` (see :mod:`backlinks.spark.fetch`: each task copies its file
+to local disk) — or a manifest file (``--paths-file``, one path per line, gzip or plain, like
+Common Crawl's ``wat.paths.gz``) with an optional ``--prefix`` such as
+``https://data.commoncrawl.org/``. A remote file is read twice (content id, then
+extraction): the price of snapshot and file ids equal to the embedded ingest's.
 """
 
 from __future__ import annotations
@@ -86,7 +88,15 @@ def read_manifest(path: str | Path, prefix: str = "") -> list[str]:
 
 def _identify(path: str) -> tuple[str, int, int, list[str]]:
     """(path, content id, size, problems) of one file, in a task."""
-    sources, problems = classify([Path(path)])
+    import httpx  # noqa: PLC0415
+
+    from backlinks.spark.fetch import local_copy  # noqa: PLC0415
+
+    try:
+        with local_copy(path) as local:
+            sources, problems = classify([local])
+    except (OSError, ValueError, httpx.HTTPError) as exc:  # unreachable, 404...: report, go on
+        return path, 0, 0, [f"{path}: cannot read: {exc}"]
     if not sources:
         return path, 0, 0, problems
     src = sources[0]
@@ -99,21 +109,35 @@ def _write_file(out: str, snapshot_id: int, keep_text: bool) -> Any:
     """A task: one WARC/WAT file → its tables as Parquet; returns its :class:`FileResult`."""
 
     def run(item: tuple[str, int, int]) -> FileResult:
+        from backlinks.spark.fetch import local_copy  # noqa: PLC0415
+
+        path, file_id, size = item
+        with local_copy(path) as local:
+            return _write_local(path, SourceFile("warc", local, file_id, size))
+
+    def _write_local(path: str, source: SourceFile) -> FileResult:
+        import pyarrow as pa  # noqa: PLC0415
         import pyarrow.parquet as pq  # noqa: PLC0415
 
         from backlinks.ingest import warc_batches  # noqa: PLC0415
         from backlinks.store.batch import arrow_schema  # noqa: PLC0415
 
-        path, file_id, size = item
-        source = SourceFile("warc", Path(path), file_id, size)
-        result = FileResult(path, file_id, size)
+        file_id = source.file_id
+        result = FileResult(path, file_id, source.size)
         name = f"file-{file_id & 0xFFFFFFFFFFFFFFFF:016x}.parquet"
         writers: dict[str, Any] = {}
         kinds: Counter[str] = Counter()
         reasons: Counter[str] = Counter()
         try:
             for batch, _, _ in warc_batches(source, snapshot_id, keep_text=keep_text):
-                for table, rows in batch.tables().items():
+                for table, got in batch.tables().items():
+                    rows = got
+                    if table == "skipped" and str(source.path) != path:  # a local copy
+                        rows = got.set_column(
+                            got.schema.get_field_index("path"),
+                            "path",
+                            pa.array([path] * got.num_rows, pa.string()),
+                        )
                     if table not in writers:
                         folder = Path(out) / table
                         folder.mkdir(parents=True, exist_ok=True)
@@ -155,12 +179,15 @@ def spark_ingest(
     import pyarrow as pa  # noqa: PLC0415
     import pyarrow.parquet as pq  # noqa: PLC0415
 
+    from backlinks.spark.fetch import is_remote  # noqa: PLC0415
     from backlinks.store.batch import arrow_schema  # noqa: PLC0415
 
-    files, missing = expand(paths)
+    remote = [p for p in paths if is_remote(p)]
+    local = [p[7:] if p.lower().startswith("file://") else p for p in paths if not is_remote(p)]
+    files, missing = expand(local)
     problems = [f"{m}: no such file" for m in missing]
     sc = spark.sparkContext
-    names = [str(f) for f in files]
+    names = [str(f) for f in files] + remote
     if not names:
         return SparkIngest(0, str(out), [], problems)
     ids = sc.parallelize(names, len(names)).map(_identify).collect()
