@@ -712,3 +712,13 @@ def test_token_server_asks_for_the_token(browser: Any, token_server: Server) -> 
         assert len(rows) == ui.total("links")
         ui.go(f"overview?target={TARGET}")
         expect(page.locator('[data-figure="backlinks"] dd')).not_to_have_text("—")
+
+
+def test_api_docs_render_offline(ui: UI, server: Server) -> None:
+    """Swagger UI at /docs runs from the package's own files (every other request is
+    blocked by the fixture) and lists every operation of the spec."""
+    spec = httpx.get(f"{server.base}openapi.json", timeout=30).json()
+    operations = sum(len(methods) for methods in spec["paths"].values())
+    ui.page.goto(f"{server.base}docs")
+    expect(ui.page.locator(".opblock")).to_have_count(operations)
+    expect(ui.page.locator(".opblock-summary-path", has_text="/api/v1/links")).to_be_visible()
