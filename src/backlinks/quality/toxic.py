@@ -12,7 +12,6 @@ domain's score is the highest of its links'; its reasons are the union of theirs
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Final
 
 import numpy as np
@@ -22,16 +21,18 @@ from backlinks import urls
 from backlinks.analysis.backlinks import Mode, resolve_target
 from backlinks.quality import anchors as anchor_mod
 from backlinks.quality.context import QualityContext, quality_context
-from backlinks.quality.disavow import DisavowFile, write_disavow
+from backlinks.quality.disavow import DisavowFile
+from backlinks.quality.plan import disavow_plan, toxic_domains, write_file
 from backlinks.quality.signals import backlink_evidence, new_links_by_snapshot
 from backlinks.store.db import Store
 
-__all__ = [
+__all__ = [  # toxic_domains, disavow_plan, write_file: from quality.plan, kept importable here
     "THRESHOLDS",
     "WEIGHTS",
     "disavow_plan",
     "toxic_domains",
     "toxic_links",
+    "write_file",
 ]
 
 #: Weight of each kind of evidence in the noisy-OR (documented in the README).
@@ -380,90 +381,3 @@ def toxic_links(
     cols = [*COLUMNS, *(["disavowed"] if disavowed is not None else []), "src_domain_id"]
     out = ev.loc[:, cols].reset_index(drop=True)
     return out.head(limit) if limit else out
-
-
-def toxic_domains(links: pd.DataFrame, *, min_score: float = 0.0) -> pd.DataFrame:
-    """Referring domains of a :func:`toxic_links` frame (computed with ``min_score=0``):
-    score (their worst link), links, toxic links (at or above ``min_score``), reasons."""
-    cols = ["score", "source_domain", "links", "toxic_links", "toxic_share", "spam_score",
-            "spam_mass", "reasons"]  # fmt: skip
-    if links.empty:
-        return pd.DataFrame(columns=cols)
-    rows = []
-    for domain, grp in links.groupby("source_domain", sort=False):
-        toxic = grp[grp.score >= min_score] if min_score > 0 else grp[grp.score > 0]
-        reasons = dict.fromkeys(r for t in toxic.reasons for r in str(t).split("; ") if r)
-        rows.append(
-            (
-                float(grp.score.max()),
-                domain,
-                len(grp),
-                len(toxic),
-                round(len(toxic) / len(grp), 3),
-                float(grp.source_spam_score.max()),
-                float(grp.source_spam_mass.max()),
-                "; ".join(reasons),
-            )
-        )
-    out = pd.DataFrame(rows, columns=cols)
-    out = out[out.score >= min_score] if min_score > 0 else out
-    return out.sort_values(["score", "source_domain"], ascending=[False, True]).reset_index(
-        drop=True
-    )
-
-
-def disavow_plan(
-    links: pd.DataFrame,
-    *,
-    min_score: float,
-    target: str,
-    whole_domain_share: float = 0.5,
-    existing: DisavowFile | None = None,
-) -> tuple[str, pd.DataFrame]:
-    """Google disavow file for the toxic links of one target: a ``domain:`` line for each
-    referring domain whose toxic links are at least ``whole_domain_share`` of its links,
-    URL lines for the other toxic links, each after a ``#`` line with its reasons. Entries
-    of an ``existing`` file are kept (and what they cover is not listed again).
-    Returns the text and a preview frame (kind, entry, score, reasons, existing)."""
-    domains = toxic_domains(links, min_score=min_score)
-    whole = domains[domains.toxic_share >= whole_domain_share]
-    rows: list[tuple[str, str, float | None, str, bool]] = []
-    if existing is not None:
-        rows += [("domain", d, None, "", True) for d in sorted(existing.domains)]
-        rows += [("url", u, None, "", True) for u in sorted(existing.urls)]
-    for r in whole.itertuples(index=False):
-        name = str(r.source_domain)
-        if existing is None or not existing.covers("", name):
-            why = f"score {r.score:.0f}, {r.toxic_links}/{r.links} links toxic: {r.reasons}"
-            rows.append(("domain", name, float(str(r.score)), why, False))
-    rest = links[(links.score >= min_score) & ~links.source_domain.isin(whole.source_domain)]
-    for url, grp in rest.groupby("source_url", sort=True):
-        top = grp.sort_values("score", ascending=False).iloc[0]
-        if existing is None or not existing.covers(str(url), str(top["source_host"] or "")):
-            rows.append(
-                (
-                    "url",
-                    str(url),
-                    float(top["score"]),
-                    f"score {top['score']:.0f}: {top['reasons']}",
-                    False,
-                )
-            )
-    preview = pd.DataFrame(rows, columns=["kind", "entry", "score", "reasons", "existing"])
-    header = [
-        f"Disavow file for {target}, written by backlinks",
-        f"toxic score >= {min_score:g}; whole domains when >= {whole_domain_share:.0%} of "
-        "their links are toxic",
-    ]
-    pick = preview.kind == "domain"
-    text = write_disavow(
-        [(e, w) for e, w in zip(preview.entry[pick], preview.reasons[pick], strict=True)],
-        [(e, w) for e, w in zip(preview.entry[~pick], preview.reasons[~pick], strict=True)],
-        header=header,
-    )
-    return text, preview
-
-
-def write_file(path: Path, text: str) -> None:
-    """Write a disavow file as UTF-8 (what Google accepts)."""
-    path.write_text(text, encoding="utf-8")
