@@ -70,6 +70,19 @@ class IngestReport:
     problems: list[str] = field(default_factory=list)
     skip_examples: list[Skipped] = field(default_factory=list)
 
+    def totals(self) -> dict[str, object]:
+        """The run's counts as one JSON-ready object (what the CLI and the API report)."""
+        return {
+            "snapshot_id": self.snapshot_id,
+            "files": len(self.files),
+            "records": self.records,
+            "pages": self.pages,
+            "links": self.links,
+            "skipped": sum(self.skipped.values()),
+            "skipped_by_reason": dict(self.skipped),
+            "ignored_by_kind": dict(self.ignored),
+        }
+
 
 def ingest(
     store: Store,

@@ -213,16 +213,7 @@ def run_ingest(job: Job, store: Store) -> dict[str, Any]:
         on_total=on_total,
     )
     store.con.execute("CHECKPOINT")
-    return {
-        "snapshot_id": report.snapshot_id,
-        "files": len(report.files),
-        "records": report.records,
-        "pages": report.pages,
-        "links": report.links,
-        "skipped": sum(report.skipped.values()),
-        "skipped_by_reason": dict(report.skipped),
-        "problems": report.problems[:50],
-    }
+    return {**report.totals(), "problems": report.problems[:50]}
 
 
 def run_rank(job: Job, store: Store) -> dict[str, Any]:

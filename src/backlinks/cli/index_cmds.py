@@ -87,16 +87,9 @@ def ingest(
 def _summary(report: IngestReport, seconds: float, fmt: Format) -> None:
     mb = sum(Path(f.path).stat().st_size for f in report.files if Path(f.path).exists()) / 1e6
     summary = {
-        "snapshot_id": report.snapshot_id,
-        "files": len(report.files),
-        "records": report.records,
-        "pages": report.pages,
-        "links": report.links,
-        "skipped": sum(report.skipped.values()),
+        **report.totals(),
         "seconds": round(seconds, 2),
         "mb_per_s": round(mb / seconds, 1) if seconds > 0 else 0.0,
-        "skipped_by_reason": dict(report.skipped),
-        "ignored_by_kind": dict(report.ignored),
         "file_status": {f.path: f.status for f in report.files},
     }
     if fmt != "table":
