@@ -194,10 +194,10 @@ class Index:
         image, other) and the share of followed referring domains that use keyword anchors
         (exact, partial or commercial) for at least half their links — over-optimised at
         0.5 or more."""
-        from backlinks.quality import toxic as _toxic  # noqa: PLC0415
+        from backlinks.quality import anchor_evidence as _anchors  # noqa: PLC0415
 
-        ev = _toxic.anchor_classes(self.store, target)
-        return _toxic.anchor_profile(ev), _toxic.over_optimisation(ev)
+        ev = _anchors.anchor_classes(self.store, target)
+        return _anchors.anchor_profile(ev), _anchors.over_optimisation(ev)
 
     def new_lost(
         self, target: str, *, from_snapshot: int | None = None, to_snapshot: int | None = None

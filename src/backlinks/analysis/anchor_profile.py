@@ -4,9 +4,9 @@ DuckDB cursor (columns ``src_domain_id``, ``dst_url_id``, ``anchor``, ``is_image
 a ``links`` row id).
 
 Anchors are classed by :func:`backlinks.quality.anchors.anchor_class` exactly as
-:func:`backlinks.quality.toxic.anchor_classes` does, with far fewer calls: a class that does
-not depend on the target page (url, generic, branded, image, empty) is found once per
-distinct anchor, and a keyword anchor is ``other`` unless it shares a word with a page's
+:func:`backlinks.quality.anchor_evidence.anchor_classes` does, with far fewer calls: a class
+that does not depend on the target page (url, generic, branded, image, empty) is found once
+per distinct anchor, and a keyword anchor is ``other`` unless it shares a word with a page's
 slug or title (``exact`` and ``partial`` both need one), so only those (anchor, page) pairs
 are classed one by one. Results are memoised: the classifier is pure and anchors repeat.
 """
@@ -21,7 +21,7 @@ import pandas as pd
 
 from backlinks import urls
 from backlinks.quality import anchors as anchor_mod
-from backlinks.quality.toxic import site_names
+from backlinks.quality.anchor_evidence import site_names
 from backlinks.store.db import Store
 
 __all__ = ["anchor_tables", "page_urls"]
@@ -32,9 +32,10 @@ _NONE: Final[frozenset[str]] = frozenset()
 def anchor_tables(
     cur: duckdb.DuckDBPyConnection, store: Store, domain: str, links: str, limit: int | None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The anchor-class profile (the frame :func:`backlinks.quality.toxic.anchor_profile`
-    gives) and the top anchors of the distinct links in table ``links`` (a name of ours,
-    never user input) of a target on registrable ``domain``."""
+    """The anchor-class profile (the frame
+    :func:`backlinks.quality.anchor_evidence.anchor_profile` gives) and the top anchors
+    of the distinct links in table ``links`` (a name of ours, never user input) of a
+    target on registrable ``domain``."""
     per_anchor, per_page = _classes(cur, store, domain, links)
     cur.register("_pa_class", per_anchor)
     cur.register("_pa_class_page", per_page)

@@ -76,7 +76,7 @@ class QualityContext:
 
     def site_names(self, domain: str) -> list[str]:
         """Titles of the domain's home pages, split at the usual separators: the brand."""
-        from backlinks.quality.toxic import site_names  # noqa: PLC0415 - no import cycle
+        from backlinks.quality.anchor_evidence import site_names  # noqa: PLC0415 - no cycle
 
         rows = self.store.con.execute(
             "SELECT DISTINCT title FROM pages WHERE domain_id = ? AND title IS NOT NULL "

@@ -20,16 +20,28 @@ import pandas as pd
 from backlinks import urls
 from backlinks.analysis.backlinks import Mode, resolve_target
 from backlinks.quality import anchors as anchor_mod
+from backlinks.quality.anchor_evidence import (
+    anchor_classes,
+    anchor_profile,
+    classify,
+    over_optimisation,
+    site_names,
+)
 from backlinks.quality.context import QualityContext, quality_context
 from backlinks.quality.disavow import DisavowFile
 from backlinks.quality.plan import disavow_plan, toxic_domains, write_file
 from backlinks.quality.signals import backlink_evidence, new_links_by_snapshot
 from backlinks.store.db import Store
 
-__all__ = [  # toxic_domains, disavow_plan, write_file: from quality.plan, kept importable here
+__all__ = [  # anchor and plan helpers live in quality.anchor_evidence and quality.plan;
+    # they stay importable from here, where callers have always found them
     "THRESHOLDS",
     "WEIGHTS",
+    "anchor_classes",
+    "anchor_profile",
     "disavow_plan",
+    "over_optimisation",
+    "site_names",
     "toxic_domains",
     "toxic_links",
     "write_file",
@@ -172,34 +184,6 @@ def _anchor_evidence(
     )
 
 
-def anchor_profile(ev: pd.DataFrame) -> pd.DataFrame:
-    """Anchor classes of a classified evidence frame: referring domains, links and the share
-    of referring domains per class (a domain counts once per class it uses)."""
-    if ev.empty:
-        return pd.DataFrame(columns=["anchor_class", "referring_domains", "links", "share"])
-    total = ev.src_domain_id.nunique()
-    grouped = ev.groupby("anchor_class").agg(
-        referring_domains=("src_domain_id", "nunique"), links=("anchor", "size")
-    )
-    grouped = grouped.reindex(list(anchor_mod.CLASSES), fill_value=0).reset_index()
-    grouped["share"] = (grouped.referring_domains / total).round(3)
-    return grouped.sort_values("referring_domains", ascending=False, kind="stable").reset_index(
-        drop=True
-    )
-
-
-def over_optimisation(ev: pd.DataFrame) -> float:
-    """Share of the followed referring domains at least half of whose links to the target
-    carry a keyword anchor — exact- or partial-match, or commercial (natural profiles are led
-    by branded and URL anchors)."""
-    followed = ev[~(ev.nofollow | ev.ugc | ev.sponsored)]
-    if followed.empty:
-        return 0.0
-    keyword = followed.anchor_class.isin(("exact", "partial")) | followed.commercial
-    per_domain = keyword.astype(float).groupby(followed.src_domain_id).mean()
-    return float((per_domain >= 0.5).mean())
-
-
 def _profile_evidence(ev: pd.DataFrame, judge: _Judge, pos: np.ndarray) -> None:
     share = over_optimisation(ev)
     if share < THRESHOLDS["over_optimised_share"]:
@@ -293,47 +277,6 @@ def _page_evidence(ev: pd.DataFrame, judge: _Judge, pos: np.ndarray, followed: n
             judge.add("velocity", rows, np.ones(rows.size), [why] * rows.size)
 
 
-def _classify(ev: pd.DataFrame, brand: anchor_mod.Brand) -> pd.DataFrame:
-    classes, commercial = [], []
-    for anchor, image, url, title in zip(
-        ev.anchor, ev.is_image, ev.target_url, ev.target_title, strict=True
-    ):
-        slug, words = anchor_mod.target_words(str(url), title if isinstance(title, str) else None)
-        classes.append(
-            anchor_mod.anchor_class(
-                str(anchor), is_image=bool(image), brand=brand, slug_words=slug, title_words=words
-            )
-        )
-        commercial.append(anchor_mod.is_commercial(str(anchor)))
-    return ev.assign(anchor_class=classes, commercial=commercial)
-
-
-def anchor_classes(store: Store, target: str, *, mode: Mode = "auto") -> pd.DataFrame:
-    """The target's external backlinks with their anchor class and commercial flag."""
-    resolved = resolve_target(target, mode)
-    ev = backlink_evidence(store, resolved)
-    if ev.empty:
-        return ev.assign(anchor_class=[], commercial=[])
-    host = resolved.value if resolved.mode in ("host", "domain") else urls.host_of(resolved.value)
-    domain = urls.registrable_domain(host)
-    rows = store.con.execute(
-        "SELECT DISTINCT title FROM pages WHERE domain_id = ? AND title IS NOT NULL "
-        "AND regexp_matches(url, '^https?://[^/]+/?$') LIMIT 5",
-        [urls.stable_id(domain)],
-    ).fetchall()
-    return _classify(ev, anchor_mod.Brand.of(domain, site_names([str(r[0]) for r in rows])))
-
-
-def site_names(titles: list[str]) -> list[str]:
-    """Brand candidates from home-page titles, split at the usual separators."""
-    out: list[str] = []
-    for title in titles:
-        for sep in (" | ", " – ", " — ", " - ", " · ", ": "):
-            if sep in title:
-                out.extend(p.strip() for p in title.split(sep) if p.strip())
-    return [n for n in out if 3 <= len(n) <= 40]
-
-
 COLUMNS: Final = (
     "score", "source_url", "target_url", "anchor", "anchor_class", "reasons", "source_domain",
     "source_host", "source_spam_score", "source_spam_mass", "nofollow", "ugc", "sponsored",
@@ -361,7 +304,7 @@ def toxic_links(
     domain = urls.registrable_domain(host)
     if ev.empty:
         return pd.DataFrame(columns=[*COLUMNS, "src_domain_id"])
-    ev = _classify(ev, anchor_mod.Brand.of(domain, ctx.site_names(domain)))
+    ev = classify(ev, anchor_mod.Brand.of(domain, ctx.site_names(domain)))
     judge = _judge(ev, ctx, domain)
     host_score, host_mass = ctx.host_values(ev.src_host_id.to_numpy(np.int64))
     ev = ev.assign(
