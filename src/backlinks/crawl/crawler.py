@@ -15,7 +15,6 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -25,13 +24,12 @@ from backlinks.crawl.config import CrawlConfig
 from backlinks.crawl.fetch import Fetched, fetch
 from backlinks.crawl.frontier import Frontier, Item
 from backlinks.crawl.net import GuardedTransport
+from backlinks.crawl.response import is_redirect, page_of, retry_delay
 from backlinks.crawl.robots import RobotsPolicy, policy_from_response, robots_url
 from backlinks.crawl.sitemaps import parse_sitemap
 from backlinks.crawl.traps import Scope, trap_reason
 from backlinks.crawl.warcout import WarcOut
-from backlinks.extract import extract
 from backlinks.records import Page
-from backlinks.sources.warc import HTML_TYPES, _looks_html
 from backlinks.store.db import Store
 
 _RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
@@ -60,10 +58,6 @@ class _Host:
     robots_error: str | None = None  # why robots.txt got no response (unreachable, timeout...)
     fetched: int = 0
     delay: float = 0.0
-
-
-def _naive(ts: float) -> datetime:
-    return datetime.fromtimestamp(ts, UTC).replace(tzinfo=None)
 
 
 class Crawler:
@@ -304,7 +298,7 @@ class Crawler:
         got = await fetch(client, item.url, cfg)
         if self.warc is not None:
             self.warc.write(got)
-        retry_after = self._retry_after(got)
+        retry_after = retry_delay(got, self.cfg.max_retry_after)
         if (
             (got.error in ("timeout", "unreachable") or got.status in _RETRY_STATUS)
             and item.attempts < cfg.retries
@@ -332,17 +326,6 @@ class Crawler:
         self.report.pages += 1
         self.report.links += len(page.links)
 
-    def _retry_after(self, got: Fetched) -> float | None:
-        """Seconds to wait before retrying, or None when a retry is not worth it."""
-        value = got.header("Retry-After")
-        if value is None:
-            return 1.0 + got.seconds
-        try:
-            seconds = float(value)
-        except ValueError:
-            return 5.0
-        return seconds if seconds <= self.cfg.max_retry_after else None
-
     def _sitemap(self, item: Item, got: Fetched) -> None:
         result = parse_sitemap(got.body, item.url)
         self.frontier.finish(item, "done", str(got.status))
@@ -356,16 +339,10 @@ class Crawler:
                 self._enqueue(Item(url, "page", 1, follow))
 
     def _page(self, item: Item, got: Fetched) -> Page:
-        ctype = got.header("Content-Type") or ""
-        page = Page(
-            url=item.url,
-            fetched_at=_naive(got.started),
-            status=got.status,
-            content_type=ctype.split(";", 1)[0].strip().lower(),
-        )
-        location = got.header("Location")
-        if got.status is not None and 300 <= got.status < 400 and location:
-            page.redirect_to = urls.canonicalize(location.strip(), item.url)
+        """The response's page (see :func:`~backlinks.crawl.response.page_of`), and what it
+        adds to the queue: its redirect target, or its canonical URL and links."""
+        page = page_of(item.url, got, keep_text=self.cfg.keep_text)
+        if is_redirect(got):
             if page.redirect_to and item.hops < self.cfg.max_redirects:
                 fetch_it, follow = self.scope.accepts(page.redirect_to, item.follow)
                 if fetch_it:
@@ -373,21 +350,6 @@ class Crawler:
             elif page.redirect_to:
                 self.frontier.count("redirect_limit")
             return page
-        # links as ingest takes them from a WARC: 2xx HTML only (or unlabelled bytes that
-        # look like HTML), so a crawl and a re-ingest of its WARC files give the same index
-        is_html = page.content_type in HTML_TYPES or (
-            not page.content_type and _looks_html(got.body)
-        )
-        if not (is_html and got.body and got.status is not None and 200 <= got.status < 300):
-            return page
-        result = extract(got.body, item.url, http_content_type=ctype, keep_text=self.cfg.keep_text)
-        page.meta, page.links, page.non_web, page.invalid, page.text = (
-            result.meta,
-            result.links,
-            result.non_web,
-            result.invalid,
-            result.text,
-        )
         if not item.follow or item.depth >= self.cfg.max_depth:
             return page
         if page.meta.robots_nofollow:
