@@ -305,5 +305,5 @@ def test_remote_paths_ingest_as_local(spark: Any, tmp_path: Path) -> None:
     ):
         for table in ("pages", "links", "hosts", "domains"):
             assert _rows(got, table) == _rows(emb, table), table
-        paths = {r[0] for r in _rows(got, "source_files") for r in [(r[2],)]}
+        paths = set(got.sql("SELECT path FROM source_files").path)
         assert any(p.startswith("http://127.0.0.1") for p in paths)

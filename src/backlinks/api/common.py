@@ -123,7 +123,6 @@ class TablePage(BaseModel):
     next_cursor: str | None = Field(description="Pass as cursor= for the next page; null: last.")
     sort: list[str]
     filter: list[str]
-    meta: dict[str, Any] = Field(default_factory=dict)
 
 
 #: Route options of every list endpoint: the page model documented, not re-validated.
@@ -156,8 +155,6 @@ def table_response(
     key: tuple[Hashable, ...],
     compute: Callable[[], pd.DataFrame],
     params: TableParams,
-    *,
-    meta: dict[str, Any] | None = None,
 ) -> Response:
     """Compute (or reuse) an answer, then filter, sort and page (a :class:`TablePage` as
     JSON) or export it."""
@@ -192,7 +189,6 @@ def table_response(
         "next_cursor": page.next_cursor,
         "sort": [("-" if d else "") + c for c, d in sort],
         "filter": [str(f) for f in filters],
-        "meta": meta or {},
     }
     return JSONResponse(body)  # rows are JSON-ready: no second validation pass
 
@@ -218,5 +214,5 @@ def _jsonl(df: pd.DataFrame, chunk: int = 5000) -> Iterator[str]:
     for start in range(0, len(df), chunk):
         yield "".join(
             json.dumps(r, ensure_ascii=False) + "\n"
-            for r in records(df.iloc[start : start + chunk])
+            for r in tables.js_safe(records(df.iloc[start : start + chunk]))
         )

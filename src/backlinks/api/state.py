@@ -1,5 +1,5 @@
-"""What one ``backlinks serve`` process holds: the open index, per-thread connections, the
-answer cache, the shared quality context and the job queue."""
+"""What one ``backlinks serve`` process holds: the open index, the answer cache, the shared
+quality context and the job queue."""
 
 from __future__ import annotations
 
@@ -53,10 +53,8 @@ class ServerState:
 
     def changed(self) -> None:
         """The data changed (a write job ended): drop every cached answer."""
-        self.generation += 1
+        self.generation += 1  # the quality context is rebuilt on its next use
         self.cache.clear()
-        with self._ctx_lock:
-            self._ctx = None
 
     def cached(self, key: tuple[Hashable, ...], compute: Callable[[], T]) -> T:
         """An answer by key for the current data generation, computed once."""

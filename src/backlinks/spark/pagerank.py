@@ -152,7 +152,7 @@ def _spark_schema() -> Any:
 
 
 def _pull_block(
-    contrib_bc: Any, tele_bc: Any, dang_bc: Any, damping: float, dangling_sum: float
+    contrib_bc: Any, tele_bc: Any, damping: float, dangling_sum: float
 ) -> Callable[[tuple[int, int, Any, Any]], tuple[int, Any]]:
     """A task: the embedded kernel over one block → (lo, new ranks of the block)."""
 
@@ -165,11 +165,10 @@ def _pull_block(
         _, lo, ptr, src = block
         k = ptr.shape[0] - 1
         contrib = contrib_bc.value
-        tele = tele_bc.value[lo : lo + k]
-        dang = dang_bc.value[lo : lo + k]
+        tele = tele_bc.value[lo : lo + k]  # dangling mass follows it too, as networkx
         out = np.empty(k, dtype=np.float64)
         scratch = np.zeros(k, dtype=np.float64)  # the kernel's L1 change is not used
-        _pull(ptr, src, contrib, scratch, out, tele, dang, damping, dangling_sum)
+        _pull(ptr, src, contrib, scratch, out, tele, tele, damping, dangling_sum)
         return lo, out
 
     return run
@@ -196,7 +195,6 @@ def spark_pagerank(
     tele_norm = _normalise(personalization, n, "personalization")
     tele = np.full(n, 1.0 / n) if tele_norm is None else tele_norm
     tele_bc = sc.broadcast(tele)
-    dang_bc = tele_bc  # dangling mass follows the teleport vector, as networkx
     x = np.full(n, 1.0 / n)
     has_out = g.out_deg > 0
     inv_out = np.zeros(n)
@@ -213,9 +211,7 @@ def spark_pagerank(
             new = damping * 0.0 + damping * dsum * tele + (1.0 - damping) * tele
             contrib_bc = sc.broadcast(contrib)
             try:
-                parts = g.blocks.map(
-                    _pull_block(contrib_bc, tele_bc, dang_bc, damping, dsum)
-                ).collect()
+                parts = g.blocks.map(_pull_block(contrib_bc, tele_bc, damping, dsum)).collect()
             finally:
                 contrib_bc.destroy()
             for lo, vals in parts:
