@@ -13,11 +13,8 @@ candidate section containers that hold a link (sectioning tags, ARIA roles, bloc
 class or id). The containers met since the previous link all hold the next link, so when
 that link comes they are labelled, outermost first (the nearest wins): a container whose
 kind the link already has is skipped, any other asks lexbor once for its links. A link then
-reads its section from a dict; there is no per-link ancestor walk.
-
-Sections follow WAI-ARIA: a ``<header>``/``<footer>`` inside an ``<article>`` or ``<main>``
-is that article's own header or footer (title, byline, tags), not the page's, so it adds no
-section of its own.
+reads its section from a dict; there is no per-link ancestor walk. What opens a section,
+and how containers are labelled, is :mod:`backlinks.sections`.
 """
 
 from __future__ import annotations
@@ -30,6 +27,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from backlinks.encoding import codec_of, detect_encoding
 from backlinks.records import Extraction, Link, PageMeta
+from backlinks.sections import HINT_TAGS, LINKS, container_kind, label
 from backlinks.urls import canonicalize, is_non_web
 
 __all__ = ["ANCHOR_LIMIT", "TITLE_LIMIT", "extract"]
@@ -41,57 +39,16 @@ TITLE_LIMIT: Final = 1024
 _LANG_LIMIT: Final = 64
 #: Hrefs longer than this are resolved without the memo cache (they would bloat it).
 _CACHED_HREF_LIMIT: Final = 512
-#: Most ancestors looked at to decide whether a header/footer sits inside an article.
-_SCOPE_DEPTH: Final = 48
 #: Section containers whose links are looked up, per page; a bound for pathological pages
 #: (thousands of nested classified elements), where later containers are ignored.
 _CONTAINER_LIMIT: Final = 4096
 
-# Words in class/id values that name a section, strongest first: "footer-widgets" is a
-# footer, "sidebar-header" an aside, "footer-menu" navigation.
-_HINTS: Final = tuple(
-    (kind, frozenset(words.split()))
-    for kind, words in (
-        ("comment", "comment comments reply replies disqus"),
-        ("nav", "nav navbar navigation menu menubar submenu breadcrumb breadcrumbs"),
-        ("aside", "sidebar aside"),
-        ("footer", "footer colophon"),
-        ("header", "header masthead topbar"),
-        ("widget", "widget widgets"),
-    )
-)
-_HINT_RANK: Final = {word: rank for rank, (_, words) in enumerate(_HINTS) for word in words}
-# Quick reject: a class/id value without any of these cannot name a section.
-# (searched in the lower-cased value: an IGNORECASE alternation is four times slower)
-_HINT_RE: Final = re.compile(
-    "nav|menu|bread|side|widget|foot|colophon|head|mast|topbar|comment|repl|disqus"
-)
-# Class names that describe a state, not a region ("has-sidebar", "no-comments").
-_STATE_PREFIXES: Final = ("has-", "no-", "with-", "without-", "is-", "show-", "hide-")
-_WORD_RE: Final = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
-_TAG_SECTIONS: Final = {"nav": "nav", "header": "header", "footer": "footer", "aside": "aside"}
-_ROLE_SECTIONS: Final = {
-    "navigation": "nav",
-    "banner": "header",
-    "contentinfo": "footer",
-    "complementary": "aside",
-}
-_SCOPES: Final = frozenset({"article", "main"})
-# Kinds that add no section inside an article or main: its own header and footer, and
-# "widget" (a word CMS layouts also use for their content columns).
-_SCOPED: Final = frozenset({"header", "footer", "widget"})
-_SECTION_OF: Final = {"widget": "aside"}
-# Block elements whose class/id words are read. Hints on <li>, <a> and <span> (one per menu
-# item) would multiply the containers for little gain: their list or block carries the hint.
-_HINT_TAGS: Final = ("div", "ul", "ol", "section", "table", "td")
-
-_LINKS: Final = "a[href], area[href]"
 _METADATA_TAGS: Final = frozenset({"title", "base", "meta", "link"})
 _HAS_LINK: Final = ":has(a[href], area[href])"
 _SCAN: Final = ", ".join(
-    [_LINKS, "a[href] img", "title, base[href], meta[name][content], link[rel][href]"]
+    [LINKS, "a[href] img", "title, base[href], meta[name][content], link[rel][href]"]
     + [f"{tag}{_HAS_LINK}" for tag in ("nav", "header", "footer", "aside", "[role]:not(a)")]
-    + [f"{tag}[{attr}]{_HAS_LINK}" for tag in _HINT_TAGS for attr in ("class", "id")]
+    + [f"{tag}[{attr}]{_HAS_LINK}" for tag in HINT_TAGS for attr in ("class", "id")]
 )
 _INVISIBLE: Final = ["script", "style", "noscript", "template", "iframe", "noembed", "noframes"]
 # Encodings in which ASCII bytes do not always mean ASCII characters (so a pure-ASCII
@@ -112,92 +69,6 @@ def _norm(text: str, limit: int) -> str:
         if len(head) >= limit:
             return head[:limit]
     return " ".join(text.split())[:limit]
-
-
-_HINT_CACHE: dict[str, str | None] = {}
-_HINT_CACHE_LIMIT: Final = 1 << 14
-
-
-def _hint_section(value: str) -> str | None:
-    """Section named by the words of a class or id value (``"main-nav"`` -> ``"nav"``,
-    ``"siteFooter"`` -> ``"footer"``). Memoised: a site repeats its class names on every
-    page, and most values name no section, which the first regex test settles."""
-    kind = _HINT_CACHE.get(value, "")
-    if kind != "":
-        return kind
-    kind = None
-    if _HINT_RE.search(value.lower()):
-        best = len(_HINTS)
-        for name in value.split():
-            if name.lower().startswith(_STATE_PREFIXES):
-                continue
-            # BEM: in "header__nav--open" the block "header" names the parent; the
-            # element "nav" names this one; a modifier ("--open") names a state.
-            element = name.rsplit("__", 1)[-1].split("--", 1)[0]
-            for word in _WORD_RE.findall(element):
-                best = min(best, _HINT_RANK.get(word.lower(), best))
-        if best < len(_HINTS):
-            kind = _HINTS[best][0]
-    if len(_HINT_CACHE) >= _HINT_CACHE_LIMIT:
-        _HINT_CACHE.clear()
-    _HINT_CACHE[value] = kind
-    return kind
-
-
-def _container_kind(node: LexborNode, tag: str) -> str | None:
-    """Section an element opens, by tag, then ARIA role, then class/id words."""
-    kind = _TAG_SECTIONS.get(tag)
-    if kind:
-        return kind
-    attrs = node.attributes  # one dict: cheaper than three lookups through node.attrs
-    role = attrs.get("role")
-    if role:
-        for token in role.lower().split():
-            kind = _ROLE_SECTIONS.get(token)
-            if kind:
-                return kind
-    if tag in _HINT_TAGS:
-        value = attrs.get("class")
-        if value and (kind := _hint_section(value)):
-            return kind
-        value = attrs.get("id")
-        if value:
-            return _hint_section(value)
-    return None
-
-
-def _in_article(node: LexborNode) -> bool:
-    """True when an ancestor (within :data:`_SCOPE_DEPTH`) is an ``<article>``/``<main>``."""
-    parent = node.parent
-    for _ in range(_SCOPE_DEPTH):
-        if parent is None:
-            return False
-        if parent.tag in _SCOPES:
-            return True
-        parent = parent.parent
-    return False
-
-
-def _label(
-    first: LexborNode, pending: list[tuple[LexborNode, str]], sections: dict[int, str]
-) -> None:
-    """Label the links of the containers met since the previous link, outermost first.
-
-    The scan only returns containers that hold a link, so each of them holds ``first``,
-    the next link in document order. Whatever label ``first`` carries, all the container's
-    links carry (they share every enclosing container processed so far), so a container
-    whose kind ``first`` already has is skipped without asking lexbor for its links.
-    """
-    first_id = first.mem_id
-    for node, kind in pending:
-        section = _SECTION_OF.get(kind, kind)
-        if sections.get(first_id) == section:
-            continue
-        if kind in _SCOPED and _in_article(node):
-            continue
-        inside = node.css(_LINKS)
-        sections.update(dict.fromkeys([link.mem_id for link in inside], section))
-    pending.clear()
 
 
 @lru_cache(maxsize=1 << 15)
@@ -265,7 +136,7 @@ def _walk(nodes: list[LexborNode], base: str | None, result: Extraction) -> str 
         if tag == "a" or tag == "area":  # noqa: PLR1714 (hot loop: two == beat a tuple)
             last_stored = False
             if pending:  # containers met since the last link all hold this one
-                _label(node, pending, sections)
+                label(node, pending, sections)
             attrs = node.attributes  # one dict beats two lookups through node.attrs
             href = (attrs.get("href") or "").strip(_WS)
             if not href or href[0] == "#":
@@ -333,7 +204,7 @@ def _walk(nodes: list[LexborNode], base: str | None, result: Extraction) -> str 
                         return resolved
                     base = meta.base_url = resolved
         elif containers < _CONTAINER_LIMIT:
-            kind = _container_kind(node, tag)
+            kind = container_kind(node, tag)
             if kind is not None:
                 containers += 1
                 pending.append((node, kind))
